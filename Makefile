@@ -1,0 +1,37 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIPECHECK := $(VENV)/bin/pipecheck
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.installed
+	@echo "== a file that holds its contract =="
+	$(PIPECHECK) validate sample_data/orders.csv sample_data/orders.parquet
+	@echo
+	@echo "== a file that violates it (exit 1 expected) =="
+	-$(PIPECHECK) validate sample_data/orders_bad.csv
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check pipecheck tests bench
+	$(VENV)/bin/ruff format --check pipecheck tests bench
+	$(VENV)/bin/mypy pipecheck
+	$(VENV)/bin/lint-imports
+
+test: lint
+	$(VENV)/bin/pytest -n 2 -q
+
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,193 @@
+"""The command line: parse flags, call the runner, hand the report to reporters, return an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipecheck import __version__
+from pipecheck.errors import ExitCode, PipecheckError, UsageError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    help="Validate CSV and Parquet files against YAML data contracts.",
+)
+_show_traceback = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pipecheck {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+    traceback: Annotated[
+        bool, typer.Option("--traceback", help="On an internal error, show the Python traceback.")
+    ] = False,
+) -> None:
+    global _show_traceback
+    _show_traceback = traceback
+
+
+def _color(no_color: bool) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@app.command()
+def validate(
+    data: Annotated[
+        list[str], typer.Argument(help="CSV/Parquet files (or a directory of Parquet files).", show_default=False)
+    ],
+    contract: Annotated[Path | None, typer.Option("--contract", "-c", help="Contract to apply to every file.")] = None,
+    schemas: Annotated[
+        Path | None, typer.Option("--schemas", help="Directory of contracts (default: schemas/).")
+    ] = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format", "-f", help="Output format, repeatable; FORMAT or FORMAT:PATH (e.g. junit:report.xml)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the (machine) report to this file.")
+    ] = None,
+    max_examples: Annotated[int | None, typer.Option("--max-examples", min=0, help="Examples per finding.")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails: error|warning.")] = None,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop a file at its first error.")] = False,
+    skip_unmatched: Annotated[bool, typer.Option("--skip-unmatched", help="Ignore files no contract matches.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Files validated in parallel (0 = cores).")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only failing files in rich output.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")] = False,
+) -> None:
+    """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
+    from pipecheck.config import load_settings
+    from pipecheck.output import emit, parse_targets
+    from pipecheck.runner import Request, run
+
+    if fail_on is not None and fail_on not in ("error", "warning"):
+        raise UsageError(f"--fail-on: expected 'error' or 'warning', got {fail_on!r}")
+    settings = load_settings(
+        Path.cwd(),
+        {"schemas": schemas, "format": formats, "max_examples": max_examples, "fail_on": fail_on},
+    )
+    targets = parse_targets(settings.format, output)
+    report = run(
+        Request(
+            paths=data,
+            settings=settings,
+            contract=contract,
+            skip_unmatched=skip_unmatched,
+            fail_fast=fail_fast,
+            jobs=jobs,
+        )
+    )
+    emit(report, targets, color=_color(no_color), quiet=quiet)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
+
+
+@app.command()
+def lint(
+    contracts: Annotated[
+        list[Path] | None, typer.Argument(help="Contract files (default: every contract in schemas/).")
+    ] = None,
+    schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
+) -> None:
+    """Check contracts without reading data. Exit 0: valid; 2: problems (file:line:col messages)."""
+    from pipecheck.config import load_settings
+    from pipecheck.contract.loader import load_contract
+    from pipecheck.errors import ContractError
+
+    settings = load_settings(Path.cwd(), {"schemas": schemas})
+    paths = contracts or sorted(p for p in settings.schemas.glob("*.y*ml") if p.is_file())
+    if not paths:
+        raise UsageError(f"{settings.schemas}: no contracts found")
+    problems: list[str] = []
+    for path in paths:
+        try:
+            load_contract(path)
+        except ContractError as exc:
+            problems += [str(p) for p in exc.problems]
+    for line in problems:
+        typer.echo(line, err=True)
+    if problems:
+        raise typer.Exit(ExitCode.USAGE)
+    typer.echo(f"{len(paths)} contract(s) valid")
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the contract format (for editor autocompletion)."""
+    from pipecheck.contract.model import contract_json_schema
+
+    typer.echo(json.dumps(contract_json_schema(), indent=2))
+
+
+@app.command("config")
+def show_config(
+    schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
+) -> None:
+    """Print the resolved settings and where each came from."""
+    from pipecheck.config import load_settings
+
+    settings = load_settings(Path.cwd(), {"schemas": schemas})
+    for key, value, source in settings.as_rows():
+        typer.echo(f"{key:<13} {value}    [{source}]")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: every PipecheckError becomes its one-line message and exit code."""
+    try:
+        code = app(args=argv, prog_name="pipecheck", standalone_mode=False)
+    except PipecheckError as exc:
+        _error(exc.message, exc.hint)
+        return int(exc.exit_code)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return ExitCode.USAGE
+        if _show_traceback:
+            raise
+        _error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            "this is a pipecheck bug; rerun with --traceback and report it",
+        )
+        return ExitCode.USAGE
+    return int(code) if isinstance(code, int) else ExitCode.OK
+
+
+def _error(message: str, hint: str | None = None) -> None:
+    sys.stderr.write(f"pipecheck: error: {message}\n")
+    if hint:
+        sys.stderr.write(f"  hint: {hint}\n")
+
+
+def entry() -> None:
+    sys.exit(main())

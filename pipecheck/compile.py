@@ -1,0 +1,145 @@
+"""Compile a contract into pandera checks plus the few file-wide rules that span chunks.
+
+Nothing here reads data. The engine applies the result batch by batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from pipecheck.contract.model import TEMPORAL_TYPES, ColumnSpec, Contract, parse_temporal_bound
+from pipecheck.findings import Severity
+
+if TYPE_CHECKING:
+    import pandera.polars as pa
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One value-level check of a column, in the order pandera numbers them (check_number)."""
+
+    check: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CompiledColumn:
+    name: str
+    spec: ColumnSpec
+    rules: tuple[Rule, ...]
+
+    @property
+    def severity(self) -> Severity:
+        return self.spec.severity
+
+    @property
+    def nullable_message(self) -> str:
+        return f"{self.name} must not be null"
+
+    @property
+    def unique_message(self) -> str:
+        return f"{self.name} values must be unique"
+
+
+@dataclass(frozen=True)
+class CompiledContract:
+    contract: Contract
+    columns: dict[str, CompiledColumn]
+    unique_keys: tuple[tuple[str, ...], ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.contract.contract
+
+    def schema_for(self, present: tuple[str, ...]) -> pa.DataFrameSchema:
+        """The pandera schema over the contract columns a file actually has."""
+        return _schema_cache(self, present)
+
+    @cached_property
+    def _schemas(self) -> dict[tuple[str, ...], pa.DataFrameSchema]:
+        return {}
+
+
+def _schema_cache(compiled: CompiledContract, present: tuple[str, ...]) -> pa.DataFrameSchema:
+    cache = compiled._schemas
+    if present not in cache:
+        import pandera.polars as pa
+
+        from pipecheck.parsing import POLARS_TYPES
+
+        cache[present] = pa.DataFrameSchema(
+            {
+                name: pa.Column(
+                    POLARS_TYPES[compiled.columns[name].spec.type],
+                    nullable=compiled.columns[name].spec.nullable,
+                    checks=[_pandera_check(rule, compiled.columns[name].spec) for rule in compiled.columns[name].rules],
+                )
+                for name in present
+            },
+            strict=False,
+        )
+    return cache[present]
+
+
+def compile_contract(contract: Contract) -> CompiledContract:
+    columns = {name: CompiledColumn(name, spec, tuple(_rules(name, spec))) for name, spec in contract.columns.items()}
+    keys: list[tuple[str, ...]] = [(name,) for name, spec in contract.columns.items() if spec.unique]
+    keys += [tuple(group) for group in contract.checks.unique_together]
+    return CompiledContract(contract, columns, tuple(keys))
+
+
+def _rules(name: str, spec: ColumnSpec) -> list[Rule]:
+    rules = []
+    if spec.min is not None:
+        rules.append(Rule("min", f"{name} must be >= {_show(spec.min)}"))
+    if spec.max is not None:
+        rules.append(Rule("max", f"{name} must be <= {_show(spec.max)}"))
+    if spec.allowed is not None:
+        shown = ", ".join(_show(v) for v in spec.allowed[:10]) + (", ..." if len(spec.allowed) > 10 else "")
+        rules.append(Rule("allowed", f"{name} must be one of: {shown}"))
+    if spec.pattern is not None:
+        rules.append(Rule("pattern", f"{name} must fully match {spec.pattern}"))
+    if spec.min_length is not None:
+        rules.append(Rule("min_length", f"{name} must have at least {spec.min_length} characters"))
+    if spec.max_length is not None:
+        rules.append(Rule("max_length", f"{name} must have at most {spec.max_length} characters"))
+    return rules
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def bound_value(value: Any, spec: ColumnSpec) -> Any:
+    """A contract bound in the column's typed domain (aware datetimes normalised to naive UTC)."""
+    if spec.type not in TEMPORAL_TYPES:
+        return value
+    parsed = parse_temporal_bound(value, spec.type)
+    if isinstance(parsed, dt.datetime) and parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def _pandera_check(rule: Rule, spec: ColumnSpec) -> pa.Check:
+    import pandera.polars as pa
+
+    if rule.check == "min":
+        return pa.Check.ge(bound_value(spec.min, spec), name="min")
+    if rule.check == "max":
+        return pa.Check.le(bound_value(spec.max, spec), name="max")
+    if rule.check == "allowed":
+        values = [bound_value(v, spec) for v in spec.allowed or []]
+        return pa.Check.isin(values, name="allowed")
+    if rule.check == "pattern":
+        # polars' regex engine (Rust `regex`) runs in linear time: no catastrophic backtracking.
+        return pa.Check.str_matches(f"^(?:{spec.pattern})$", name="pattern")
+    if rule.check == "min_length":
+        return pa.Check.str_length(min_value=spec.min_length, name="min_length")
+    if rule.check == "max_length":
+        return pa.Check.str_length(max_value=spec.max_length, name="max_length")
+    raise AssertionError(f"no pandera check for rule {rule.check}")

@@ -1,0 +1,121 @@
+"""The one result model every reporter reads: plain, JSON-serialisable dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+SEVERITY_RANK: dict[str, int] = {"warning": 1, "error": 2}
+
+# Fixed names of every check pipecheck reports (the JSON report's public vocabulary).
+SCHEMA_CHECKS = ("missing_column", "extra_column", "column_order", "duplicate_column", "blank_header")
+VALUE_CHECKS = (
+    "type",
+    "nullable",
+    "unique",
+    "min",
+    "max",
+    "allowed",
+    "pattern",
+    "min_length",
+    "max_length",
+)
+TABLE_CHECKS = ("row_count", "unique_together")
+FILE_CHECKS = ("malformed_row", "unreadable", "encoding", "limit")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One offending value: 1-based data row, physical line (CSV) and the value as text."""
+
+    row: int | None = None
+    line: int | None = None
+    value: str | None = None
+    byte_offset: int | None = None
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"row": self.row, "line": self.line, "value": self.value}
+        if self.byte_offset is not None:
+            out["byte_offset"] = self.byte_offset
+        if self.note is not None:
+            out["note"] = self.note
+        return out
+
+
+@dataclass
+class Finding:
+    check: str
+    message: str
+    severity: Severity = "error"
+    column: str | None = None
+    count: int = 1
+    examples: list[Example] = field(default_factory=list)
+    hint: str | None = None
+
+    def fails(self, fail_on: Severity) -> bool:
+        return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "check": self.check,
+            "column": self.column,
+            "severity": self.severity,
+            "count": self.count,
+            "message": self.message,
+            "examples": [e.to_dict() for e in self.examples],
+        }
+        if self.hint:
+            out["hint"] = self.hint
+        return out
+
+
+@dataclass
+class FileReport:
+    path: str
+    contract: str | None
+    findings: list[Finding] = field(default_factory=list)
+    rows: int | None = None
+    contract_name: str | None = None
+    file_format: str | None = None
+    seconds: float = 0.0
+    fail_on: Severity = "error"
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.fails(self.fail_on) for f in self.findings)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "contract": self.contract,
+            "ok": self.ok,
+            "rows": self.rows,
+            "format": self.file_format,
+            "seconds": round(self.seconds, 3),
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class RunReport:
+    files: list[FileReport] = field(default_factory=list)
+    version: str = ""
+    fail_on: Severity = "error"
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pipecheck": self.version,
+            "ok": self.ok,
+            "fail_on": self.fail_on,
+            "files": [f.to_dict() for f in self.files],
+        }

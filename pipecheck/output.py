@@ -1,0 +1,82 @@
+"""Where each requested format goes (stdout or a file) and writing it atomically."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipecheck.errors import UsageError
+from pipecheck.findings import RunReport
+
+
+@dataclass(frozen=True)
+class Target:
+    format: str
+    path: Path | None  # None: stdout
+
+
+def parse_targets(formats: list[str], output: Path | None) -> list[Target]:
+    from pipecheck.reporters import OutputFormat
+
+    known = [f.value for f in OutputFormat]
+    targets: list[Target] = []
+    for item in formats:
+        name, _, path = item.partition(":")
+        if name not in known:
+            raise UsageError(f"--format: unknown format {name!r}; choose from {', '.join(known)}")
+        targets.append(Target(name, Path(path) if path else None))
+    if output is not None:
+        unrouted = [i for i, t in enumerate(targets) if t.path is None and t.format != "rich"]
+        if not unrouted and len(targets) == 1:
+            unrouted = [0]
+        if not unrouted:
+            raise UsageError("--output: no format left to write there; use --format FORMAT:PATH")
+        first = unrouted[0]
+        targets[first] = Target(targets[first].format, output)
+    to_stdout = [t.format for t in targets if t.path is None]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            f"formats {', '.join(to_stdout)} would all print to stdout; give all but one a file (FORMAT:PATH)"
+        )
+    return targets
+
+
+def emit(report: RunReport, targets: list[Target], *, color: bool, quiet: bool) -> None:
+    from pipecheck.reporters import OutputFormat, RenderContext, renderer
+
+    for target in targets:
+        to_terminal = target.path is None
+        context = RenderContext(color=color and to_terminal, quiet=quiet, width=_width() if to_terminal else 120)
+        text = renderer(OutputFormat(target.format))(report, context)
+        if target.path is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            write_atomically(target.path, text)
+
+
+def _width() -> int:
+    try:
+        return max(80, os.get_terminal_size().columns)
+    except OSError:
+        return int(os.environ.get("COLUMNS", "120"))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory and rename, so readers never see half a report."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"{path}: directory {folder} does not exist")
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

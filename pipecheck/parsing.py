@@ -1,0 +1,87 @@
+"""How CSV text becomes typed values: one documented rule per contract type.
+
+Each rule is a polars expression over a text column (nulls already applied) that yields the
+typed value, or null where the text does not parse; the engine reports those as `type`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipecheck.contract.model import DEFAULT_DATE_FORMAT, ColumnSpec
+
+INTEGER_TEXT = r"^[+-]?[0-9]+$"
+FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+TRUE_WORDS = ("true", "t", "yes", "y", "1")
+FALSE_WORDS = ("false", "f", "no", "n", "0")
+ISO_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
+ISO_AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z")
+
+POLARS_TYPES: dict[str, pl.DataType] = {
+    "integer": pl.Int64(),
+    "float": pl.Float64(),
+    "string": pl.String(),
+    "boolean": pl.Boolean(),
+    "date": pl.Date(),
+    "datetime": pl.Datetime("us"),
+}
+
+TYPE_EXPECTATIONS = {
+    "integer": "an integer (digits with an optional sign; no separators, decimals or exponents)",
+    "float": "a finite number (e.g. 12.5, -3, 1e3)",
+    "string": "text",
+    "boolean": "a boolean (true/false, yes/no, t/f, y/n, 1/0)",
+    "date": "a date",
+    "datetime": "a datetime",
+}
+
+
+def expected_text(spec: ColumnSpec) -> str:
+    if spec.type == "date":
+        return f"a date in format {spec.format or DEFAULT_DATE_FORMAT}"
+    if spec.type == "datetime":
+        zone = {"aware": " with a UTC offset", "naive": " without a UTC offset", None: ""}[spec.timezone]
+        return f"a datetime in format {spec.format}{zone}" if spec.format else f"an ISO 8601 datetime{zone}"
+    return TYPE_EXPECTATIONS[spec.type]
+
+
+def parse_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
+    """The typed value of `text` under the column's type, null where it does not parse."""
+    stripped = text.str.strip_chars()
+    kind = spec.type
+    if kind == "string":
+        return text
+    if kind == "integer":
+        return pl.when(stripped.str.contains(INTEGER_TEXT)).then(stripped.cast(pl.Int64, strict=False))
+    if kind == "float":
+        # Polars also reads NaN/inf and 1_000; the contract rule is stricter: finite decimal numbers only.
+        return pl.when(stripped.str.contains(FLOAT_TEXT)).then(stripped.cast(pl.Float64, strict=False))
+    if kind == "boolean":
+        lowered = stripped.str.to_lowercase()
+        return pl.when(lowered.is_in(TRUE_WORDS)).then(True).when(lowered.is_in(FALSE_WORDS)).then(False)
+    if kind == "date":
+        return stripped.str.strptime(pl.Date, spec.format or DEFAULT_DATE_FORMAT, strict=False)
+    return _datetime_expr(stripped, spec)
+
+
+def _datetime_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
+    if spec.format:
+        aware_format = "%z" in spec.format or "%#z" in spec.format or "%:z" in spec.format
+        if aware_format:
+            parsed = text.str.strptime(pl.Datetime("us", "UTC"), spec.format, strict=False)
+            parsed = parsed.dt.replace_time_zone(None)
+            return parsed if spec.timezone != "naive" else pl.lit(None, dtype=pl.Datetime("us"))
+        parsed = text.str.strptime(pl.Datetime("us"), spec.format, strict=False)
+        return parsed if spec.timezone != "aware" else pl.lit(None, dtype=pl.Datetime("us"))
+    naive = pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in ISO_NAIVE_FORMATS])
+    aware = pl.coalesce(
+        [
+            text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False).dt.replace_time_zone(None)
+            for f in ISO_AWARE_FORMATS
+        ]
+    )
+    if spec.timezone == "aware":
+        return aware
+    if spec.timezone == "naive":
+        return naive
+    return pl.coalesce([naive, aware])

@@ -1,0 +1,215 @@
+"""Streaming CSV: pyarrow parses blocks of text columns; a stdlib pass locates rows on demand.
+
+Row numbering: "row" is the 1-based data record (header excluded, blank lines skipped, malformed
+records counted); "line" is the physical line where the record starts. pyarrow does not report
+lines, so the engine asks `locate` for the few rows it shows as examples.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipecheck.contract.model import CsvDialect
+from pipecheck.readers import LimitExceeded, UnreadableFile
+from pipecheck.readers.source import DecodeLog, open_text_bytes
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+DEFAULT_BLOCK_SIZE = 16 << 20
+# The longest record pipecheck reads; a longer one is reported as a `limit` finding.
+MAX_RECORD_BYTES = 256 << 20
+PREVIEW_CHARS = 80
+
+csv.field_size_limit(MAX_RECORD_BYTES)
+
+
+@dataclass(frozen=True)
+class RecordPlace:
+    row: int
+    line: int
+    text: str = ""
+    end_line: int = 0
+    spans_quoted_newline: bool = False
+
+
+@dataclass
+class MalformedLog:
+    expected: int = 0
+    count: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self) -> None:
+        with self.lock:
+            self.count += 1
+
+
+@dataclass
+class Located:
+    """Where the wanted valid rows and the first malformed records are."""
+
+    rows: dict[int, RecordPlace] = field(default_factory=dict)
+    malformed: list[tuple[RecordPlace, int]] = field(default_factory=list)
+
+
+class CsvReader:
+    def __init__(
+        self,
+        path: Path,
+        dialect: CsvDialect,
+        compression: str | None,
+        decode_log: DecodeLog,
+        block_size: int = DEFAULT_BLOCK_SIZE,
+    ) -> None:
+        self.path = path
+        self.dialect = dialect
+        self.compression = compression
+        self.decode_log = decode_log
+        self.block_size = block_size
+        self.malformed = MalformedLog()
+        self.bytes_read = 0
+
+    def _text(self, log: bool) -> io.TextIOWrapper:
+        stream = open_text_bytes(
+            self.path, self.compression, self.dialect.encoding, self.decode_log if log else None, self.dialect.comment
+        )
+        return io.TextIOWrapper(io.BufferedReader(stream, 1 << 20), encoding="utf-8", newline="")
+
+    def _stdlib_reader(self, text: io.TextIOWrapper) -> Iterator[list[str]]:
+        d = self.dialect
+        return csv.reader(
+            text,
+            delimiter=d.delimiter,
+            quotechar=d.quotechar,
+            escapechar=d.escapechar,
+            doublequote=d.doublequote,
+            strict=False,
+        )
+
+    def header(self) -> list[str]:
+        """The first non-blank record: the column names (or, with header: false, the width)."""
+        with self._text(log=False) as text:
+            try:
+                for record in self._stdlib_reader(text):
+                    if record:
+                        return [name.strip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
+            except csv.Error as exc:
+                raise UnreadableFile(f"cannot parse the header: {exc}") from None
+        raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
+
+    def batches(self, width: int, wanted: dict[str, int]) -> Iterator[pa.RecordBatch]:
+        """Record batches of the wanted columns (name -> position) as text, header row excluded."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        d = self.dialect
+        positional = [f"f{i}" for i in range(width)]
+        self.malformed.expected = width
+
+        def on_invalid_row(row: object) -> str:
+            self.malformed.add()
+            return "skip"
+
+        stream = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment)
+        include = [positional[pos] for pos in wanted.values()] or positional[:1]
+        try:
+            reader = pacsv.open_csv(
+                stream,
+                read_options=pacsv.ReadOptions(column_names=positional, block_size=self.block_size, use_threads=True),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=d.delimiter,
+                    quote_char=d.quotechar,
+                    double_quote=d.doublequote,
+                    escape_char=d.escapechar or False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=True,
+                    invalid_row_handler=on_invalid_row,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in positional},
+                    include_columns=include,
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            names = list(wanted) or ["__row__"]
+            skip_header = d.header
+            for parsed in _guard(reader):
+                batch = parsed.slice(1) if skip_header else parsed
+                skip_header = False
+                yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise _reading_error(exc, self.block_size) from None
+        finally:
+            stream.close()
+
+    def locate(self, ordinals: Sequence[int], malformed_wanted: int) -> Located:
+        """Find the (row, line) of valid-row ordinals (0-based, as batches count) and of malformed records."""
+        wanted = set(ordinals)
+        last_wanted = max(wanted) if wanted else -1
+        width = self.malformed.expected
+        found = Located()
+        with self._text(log=False) as text:
+            reader = self._stdlib_reader(text)
+            header_pending = self.dialect.header
+            row = 0
+            valid = -1
+            line_after_previous = 0
+            try:
+                for record in reader:
+                    start_line = line_after_previous + 1
+                    line_after_previous = reader.line_num  # type: ignore[attr-defined]
+                    if not record:
+                        continue
+                    if header_pending:
+                        header_pending = False
+                        continue
+                    row += 1
+                    if len(record) == width:
+                        valid += 1
+                        if valid in wanted:
+                            found.rows[valid] = RecordPlace(row, start_line)
+                    elif len(found.malformed) < malformed_wanted:
+                        multiline = any("\n" in value or "\r" in value for value in record)
+                        preview = _preview(record, self.dialect.delimiter)
+                        place = RecordPlace(row, start_line, preview, line_after_previous, multiline)
+                        found.malformed.append((place, len(record)))
+                    if valid >= last_wanted and len(found.malformed) >= malformed_wanted:
+                        break
+            except csv.Error:
+                pass
+        return found
+
+
+def _guard(reader: pa.ipc.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        yield batch
+
+
+def _reading_error(exc: Exception, block_size: int) -> UnreadableFile:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "straddling" in message or "straddle" in message:
+        if block_size >= MAX_RECORD_BYTES:
+            return LimitExceeded(f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)")
+        return RecordTooLong(message)
+    return UnreadableFile(f"cannot parse as CSV: {message}")
+
+
+class RecordTooLong(UnreadableFile):
+    """A record does not fit in one block; the engine retries with a larger block."""
+
+
+def _preview(record: list[str], delimiter: str) -> str:
+    text = delimiter.join(record)
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."

@@ -1,0 +1,206 @@
+"""Opening input files read-only: format sniffing by magic bytes, streamed decompression, decoding."""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import io
+import itertools
+import lzma
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from pipecheck.readers import LimitExceeded, UnreadableFile
+
+COMPRESSIONS = {"gzip", "bz2", "xz", "zstd"}
+MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"PAR1", "parquet"),
+    (b"PK\x03\x04", "zip archive"),
+    (b"PK\x05\x06", "zip archive"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"%PDF", "PDF document"),
+    (b"\x7fELF", "executable"),
+    (b"SQLite format 3\x00", "SQLite database"),
+)
+# A compressed file may expand this much before pipecheck calls it a decompression bomb.
+MAX_EXPANSION_RATIO = 250
+MIN_EXPANSION_ALLOWANCE = 1 << 30
+READ_CHUNK = 1 << 20
+_COUNTER = itertools.count()
+
+
+def sniff(path: Path) -> str:
+    """'csv', 'parquet', a compression name, or a description of a non-tabular binary file."""
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if not head:
+        raise UnreadableFile("file is empty (0 bytes)")
+    for magic, kind in MAGIC:
+        if head.startswith(magic):
+            return kind
+    return "csv"
+
+
+def sniff_inner(stream: IO[bytes]) -> bytes:
+    """First bytes of a decompressed stream (peeked; the caller reopens to read from the start)."""
+    return stream.read(16)
+
+
+class _ExpansionGuard(io.RawIOBase):
+    """Counts decompressed bytes and stops a decompression bomb at a documented ratio."""
+
+    def __init__(self, inner: IO[bytes], compressed_size: int) -> None:
+        self.inner = inner
+        self.limit = max(MIN_EXPANSION_ALLOWANCE, compressed_size * MAX_EXPANSION_RATIO)
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.inner.read(len(buffer))
+        self.total += len(data)
+        if self.total > self.limit:
+            raise LimitExceeded(
+                f"decompressed data exceeds {self.limit // (1 << 20)} MB "
+                f"({MAX_EXPANSION_RATIO}x the compressed size): refusing a possible decompression bomb"
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_binary(path: Path, compression: str | None) -> IO[bytes]:
+    """The file's (decompressed) bytes as a stream; the file itself is opened read-only."""
+    raw = path.open("rb")
+    if compression is None:
+        return raw
+    opener = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}.get(compression)
+    inner: IO[bytes]
+    if opener is not None:
+        inner = opener(fileobj=raw, mode="rb")
+    else:
+        import pyarrow as pa
+
+        inner = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
+    size = path.stat().st_size
+    return io.BufferedReader(_ExpansionGuard(inner, size), buffer_size=READ_CHUNK)
+
+
+@dataclass
+class DecodeProblem:
+    line: int
+    byte_offset: int
+    preview: str
+
+
+@dataclass
+class DecodeLog:
+    """Bytes that did not decode in the declared encoding (shared by the streams of one file)."""
+
+    count: int = 0
+    examples: list[DecodeProblem] = field(default_factory=list)
+    keep: int = 5
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, problem: DecodeProblem) -> None:
+        with self.lock:
+            self.count += 1
+            if len(self.examples) < self.keep:
+                self.examples.append(problem)
+
+
+class DecodedStream(io.RawIOBase):
+    """UTF-8 bytes of a stream in any declared encoding; undecodable bytes become U+FFFD and are logged.
+
+    Optional: physical lines starting with `comment` are emptied (kept as blank lines, so line
+    numbers stay true), since pyarrow's CSV parser has no comment option.
+    """
+
+    def __init__(self, raw: IO[bytes], encoding: str, log: DecodeLog | None, comment: str | None = None) -> None:
+        self.raw = raw
+        name = codecs.lookup(encoding).name
+        if name == "utf-8":
+            name = "utf-8-sig"  # a BOM in a file declared utf-8 is accepted, never part of a header
+        self.decoder = codecs.getincrementaldecoder(name)(errors=self._register_handler())
+        self.log = log
+        self.comment = comment
+        self.pending = b""
+        self.raw_offset = 0
+        self.raw_newlines = 0
+        self.partial_line = ""
+        self.eof = False
+        self._object_base = 0
+
+    def _register_handler(self) -> str:
+        name = f"pipecheck-decode-{next(_COUNTER)}"
+        codecs.register_error(name, self._on_error)
+        return name
+
+    def _on_error(self, exc: UnicodeError) -> tuple[str, int]:
+        assert isinstance(exc, UnicodeDecodeError)
+        if self.log is not None:
+            bad = exc.object[exc.start : exc.end]
+            line = self.raw_newlines + exc.object[: exc.start].count(b"\n") + 1
+            preview = "".join(f"\\x{b:02x}" for b in bad[:8])
+            self.log.add(DecodeProblem(line, self._object_base + exc.start, preview))
+        return "\ufffd", exc.end
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while len(self.pending) < len(buffer) and not self.eof:
+            self._fill()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _fill(self) -> None:
+        chunk = self.raw.read(READ_CHUNK)
+        buffered = self.decoder.getstate()[0]
+        self._object_base = self.raw_offset - len(buffered)
+        final = not chunk
+        text = self.decoder.decode(chunk, final=final)
+        self.raw_offset += len(chunk)
+        self.raw_newlines += chunk.count(b"\n")
+        if self.comment is not None:
+            text = self._blank_comments(text, final)
+        self.pending += text.encode("utf-8", errors="surrogatepass")
+        self.eof = final
+
+    def _blank_comments(self, text: str, final: bool) -> str:
+        text = self.partial_line + text
+        if final:
+            complete, self.partial_line = text, ""
+        else:
+            cut = text.rfind("\n") + 1
+            complete, self.partial_line = text[:cut], text[cut:]
+        lines = complete.splitlines(keepends=True)
+        assert self.comment is not None
+        return "".join(_strip_content(line) if line.startswith(self.comment) else line for line in lines)
+
+    def close(self) -> None:
+        try:
+            self.raw.close()
+        finally:
+            super().close()
+
+
+def _strip_content(line: str) -> str:
+    return line[len(line.rstrip("\r\n")) :]
+
+
+def open_text_bytes(
+    path: Path, compression: str | None, encoding: str, log: DecodeLog | None, comment: str | None
+) -> DecodedStream:
+    return DecodedStream(open_binary(path, compression), encoding, log, comment)

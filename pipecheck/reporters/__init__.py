@@ -1,0 +1,37 @@
+"""Renderers of a RunReport. Each module has one job; none imports another, none touches data."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from pipecheck.findings import RunReport
+
+
+class OutputFormat(StrEnum):
+    RICH = "rich"
+    JSON = "json"
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    color: bool = False
+    width: int = 120
+    quiet: bool = False
+
+
+Renderer = Callable[[RunReport, RenderContext], str]
+
+# Format -> module in this package exposing `render(report, context) -> str`.
+MODULES: dict[OutputFormat, str] = {
+    OutputFormat.RICH: "rich_text",
+    OutputFormat.JSON: "json_report",
+}
+
+
+def renderer(fmt: OutputFormat) -> Renderer:
+    module = importlib.import_module(f"pipecheck.reporters.{MODULES[fmt]}")
+    render: Renderer = module.render
+    return render

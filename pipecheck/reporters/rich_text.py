@@ -1,0 +1,94 @@
+"""Human output: a summary line per file and a table of findings. User text is never markup."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.reporters import RenderContext
+
+VALUE_CHARS = 40
+
+
+def render(report: RunReport, context: RenderContext) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=context.color,
+        no_color=not context.color,
+        width=context.width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    for file in report.files:
+        _file(console, file, context)
+    failed = sum(1 for f in report.files if not f.ok)
+    total = len(report.files)
+    style = "bold red" if failed else "bold green"
+    summary = (
+        f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"
+    )
+    console.print(Text(summary, style=style))
+    return buffer.getvalue()
+
+
+def _file(console: Console, file: FileReport, context: RenderContext) -> None:
+    mark, style = ("PASS", "green") if file.ok else ("FAIL", "red")
+    line = Text()
+    line.append(f"{mark} ", style=f"bold {style}")
+    line.append(file.path, style="bold")
+    line.append(f"  contract {file.contract_name} ({file.contract})", style="dim")
+    rows = f"{file.rows:,} rows" if file.rows is not None else "rows unknown"
+    errors, warnings = file.count("error"), file.count("warning")
+    line.append(f"  {rows}, {errors} error(s), {warnings} warning(s), {file.seconds:.2f}s", style="dim")
+    console.print(line)
+    if not file.findings or (context.quiet and file.ok):
+        return
+    table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
+    table.add_column("severity")
+    table.add_column("check")
+    table.add_column("column")
+    table.add_column("count", justify="right")
+    table.add_column("message")
+    table.add_column("examples (row/line: value)")
+    for finding in file.findings:
+        table.add_row(*_cells(finding))
+    console.print(table)
+    console.print()
+
+
+def _cells(finding: Finding) -> list[Text]:
+    sev_style = "red" if finding.severity == "error" else "yellow"
+    message = Text(finding.message)
+    if finding.hint:
+        message.append(f"\nhint: {finding.hint}", style="italic cyan")
+    return [
+        Text(finding.severity, style=sev_style),
+        Text(finding.check, style="bold"),
+        Text(finding.column or "-"),
+        Text(f"{finding.count:,}"),
+        message,
+        Text("\n".join(_example(e) for e in finding.examples) or "-"),
+    ]
+
+
+def _example(example: Example) -> str:
+    where = []
+    if example.row is not None:
+        where.append(f"row {example.row}")
+    if example.line is not None:
+        where.append(f"line {example.line}")
+    if example.byte_offset is not None:
+        where.append(f"byte {example.byte_offset}")
+    value = "null" if example.value is None else repr(_clip(example.value))
+    text = f"{', '.join(where)}: {value}" if where else value
+    return f"{text} ({example.note})" if example.note else text
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"

@@ -1,0 +1,129 @@
+"""One validation run: resolve each file's contract, validate files (in parallel), build the RunReport."""
+
+from __future__ import annotations
+
+import glob as globlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipecheck import __version__
+from pipecheck.compile import CompiledContract, compile_contract
+from pipecheck.config import Settings, glob_matches, relative_to_root
+from pipecheck.contract.loader import load_contract
+from pipecheck.contract.model import Contract
+from pipecheck.errors import ConfigError, UsageError
+from pipecheck.findings import FileReport, RunReport, Severity
+
+
+@dataclass(frozen=True)
+class Request:
+    paths: list[str]
+    settings: Settings
+    contract: Path | None = None
+    skip_unmatched: bool = False
+    fail_fast: bool = False
+    jobs: int = 0
+
+
+def expand_paths(raw: list[str]) -> list[Path]:
+    """Paths as given; a quoted glob is expanded here. Missing paths are usage errors."""
+    out: list[Path] = []
+    for item in raw:
+        path = Path(item)
+        if path.exists() or path.is_symlink():
+            out.append(path)
+            continue
+        if any(ch in item for ch in "*?["):
+            matched = sorted(globlib.glob(item, recursive=True))
+            if not matched:
+                raise UsageError(f"{item}: the pattern matches no file")
+            out += [Path(m) for m in matched]
+            continue
+        raise UsageError(f"{item}: no such file")
+    for path in out:
+        if path.is_dir() and not any(path.rglob("*.parquet")):
+            raise UsageError(f"{path}: is a directory (only a directory of .parquet files is a dataset)")
+    return out
+
+
+class ContractCatalog:
+    """The contracts in the schemas directory, loaded once, and which of them governs a file."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._loaded: dict[Path, Contract] = {}
+
+    def load(self, path: Path) -> Contract:
+        key = path.resolve()
+        if key not in self._loaded:
+            self._loaded[key] = load_contract(path, _display(path))
+        return self._loaded[key]
+
+    def all_contracts(self) -> list[Path]:
+        folder = self.settings.schemas
+        if not folder.is_dir():
+            raise UsageError(
+                f"{_display(folder)}: schemas directory not found",
+                hint="pass --contract FILE, --schemas DIR, or set schemas in pipecheck.yaml / [tool.pipecheck]",
+            )
+        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+    def governing(self, data: Path) -> Path | None:
+        relative = relative_to_root(data, self.settings.root)
+        for pattern, contract in self.settings.files.items():
+            if glob_matches(pattern, relative):
+                return self.settings.root / contract
+        hits = [p for p in self.all_contracts() if any(glob_matches(g, relative) for g in self.load(p).match)]
+        if len(hits) > 1:
+            names = " and ".join(_display(h) for h in hits)
+            raise ConfigError(f"{data}: matched by two contracts, {names}; narrow their match globs")
+        return hits[0] if hits else None
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def run(request: Request) -> RunReport:
+    """Validate every file of the request; a file that fails never stops the others."""
+    from pipecheck.engine import Options, validate_file
+
+    settings = request.settings
+    catalog = ContractCatalog(settings)
+    paths = expand_paths(request.paths)
+    fail_on: Severity = "warning" if settings.fail_on == "warning" else "error"
+    plan: list[tuple[Path, Path]] = []
+    for path in paths:
+        contract_path = request.contract or catalog.governing(path)
+        if contract_path is None:
+            if request.skip_unmatched:
+                continue
+            raise UsageError(
+                f"{path}: no contract matches this file",
+                hint=f"add its path to a contract's match: globs in {_display(settings.schemas)}, "
+                "pass --contract, or use --skip-unmatched",
+            )
+        plan.append((path, contract_path))
+    compiled: dict[Path, CompiledContract] = {}
+    for _, contract_path in plan:
+        if contract_path not in compiled:
+            compiled[contract_path] = compile_contract(catalog.load(contract_path))
+
+    options = Options(max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on)
+
+    def one(item: tuple[Path, Path]) -> FileReport:
+        path, contract_path = item
+        return validate_file(path, str(path), compiled[contract_path], _display(contract_path), options)
+
+    jobs = request.jobs or os.cpu_count() or 1
+    if jobs == 1 or len(plan) <= 1:
+        files = [one(item) for item in plan]
+    else:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            files = list(pool.map(one, plan))  # map keeps input order: output is stable
+    return RunReport(files=files, version=__version__, fail_on=fail_on)

@@ -1,0 +1,89 @@
+"""Parquet columns are typed on disk: which stored types satisfy a contract type, and the cast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pipecheck.compile import CompiledContract
+from pipecheck.findings import Finding
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+@dataclass
+class StoragePlan:
+    findings: list[Finding] = field(default_factory=list)
+    readable: list[str] = field(default_factory=list)
+    targets: dict[str, pa.DataType] = field(default_factory=dict)
+
+
+def _target(stored: pa.DataType, contract_type: str) -> pa.DataType | None:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(stored):
+        stored = stored.value_type
+    if contract_type == "integer" and pa.types.is_integer(stored):
+        return pa.int64()
+    if contract_type == "float" and (
+        pa.types.is_floating(stored) or pa.types.is_integer(stored) or pa.types.is_decimal(stored)
+    ):
+        return pa.float64()
+    if contract_type == "string" and (
+        pa.types.is_string(stored) or pa.types.is_large_string(stored) or pa.types.is_string_view(stored)
+    ):
+        return pa.string()
+    if contract_type == "boolean" and pa.types.is_boolean(stored):
+        return pa.bool_()
+    if contract_type == "date" and pa.types.is_date(stored):
+        return pa.date32()
+    if contract_type == "datetime" and pa.types.is_timestamp(stored):
+        return pa.timestamp("us")
+    return None
+
+
+def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dict[str, int]) -> StoragePlan:
+    import pyarrow as pa
+
+    plan = StoragePlan()
+    for name in compiled.columns:
+        if name not in present:
+            continue
+        spec = compiled.columns[name].spec
+        stored = schema.field(present[name]).type
+        target = _target(stored, spec.type)
+        problem = None
+        if target is None:
+            problem = f"{name} is stored as {stored}; the contract says {spec.type}"
+        elif spec.type == "datetime" and isinstance(stored, pa.TimestampType):
+            if spec.timezone == "aware" and stored.tz is None:
+                problem = f"{name} is stored as {stored} without a time zone; the contract says timezone: aware"
+            elif spec.timezone == "naive" and stored.tz is not None:
+                problem = f"{name} is stored as {stored} with time zone {stored.tz}; the contract says timezone: naive"
+        if problem:
+            plan.findings.append(
+                Finding("type", problem, severity=spec.severity, column=name, hint="values were not checked")
+            )
+            continue
+        assert target is not None
+        plan.readable.append(name)
+        plan.targets[name] = target
+    return plan
+
+
+def convert_batch(batch: pa.RecordBatch, targets: dict[str, pa.DataType]) -> pa.RecordBatch:
+    """Cast stored columns to the contract's canonical types (time zones normalised to UTC)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrays = []
+    for name in batch.schema.names:
+        column = batch.column(name)
+        if pa.types.is_dictionary(column.type):
+            column = column.dictionary_decode()
+        target = targets[name]
+        if not column.type.equals(target):
+            column = pc.cast(column, target, safe=not pa.types.is_timestamp(target))
+        arrays.append(column)
+    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
