@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 import typer
 
@@ -21,6 +23,22 @@ app = typer.Typer(
     help="Validate CSV and Parquet files against YAML data contracts.",
 )
 _show_traceback = False
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """Map every PipecheckError to its message and exit code, the one place that happens."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except PipecheckError as exc:
+            _error(exc.message, exc.hint)
+            raise typer.Exit(int(exc.exit_code)) from None
+
+    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -51,6 +69,7 @@ def _color(no_color: bool) -> bool:
 
 
 @app.command()
+@_reports_errors
 def validate(
     data: Annotated[
         list[str], typer.Argument(help="CSV/Parquet files (or a directory of Parquet files).", show_default=False)
@@ -103,6 +122,7 @@ def validate(
 
 
 @app.command()
+@_reports_errors
 def lint(
     contracts: Annotated[
         list[Path] | None, typer.Argument(help="Contract files (default: every contract in schemas/).")
@@ -132,6 +152,7 @@ def lint(
 
 
 @app.command()
+@_reports_errors
 def schema() -> None:
     """Print the JSON Schema of the contract format (for editor autocompletion)."""
     from pipecheck.contract.model import contract_json_schema
@@ -140,6 +161,7 @@ def schema() -> None:
 
 
 @app.command("config")
+@_reports_errors
 def show_config(
     schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
 ) -> None:
@@ -152,27 +174,12 @@ def show_config(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point: every PipecheckError becomes its one-line message and exit code."""
+    """Console entry point; returns the exit code (0 holds, 1 violations, 2 usage/contract/internal error)."""
     try:
-        code = app(args=argv, prog_name="pipecheck", standalone_mode=False)
-    except PipecheckError as exc:
-        _error(exc.message, exc.hint)
-        return int(exc.exit_code)
-    except typer.Exit as exc:
-        return int(exc.exit_code)
+        app(args=argv, prog_name="pipecheck", standalone_mode=True)
     except SystemExit as exc:
-        return int(exc.code or 0) if isinstance(exc.code, int) else ExitCode.USAGE
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return 130
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            return 130
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return ExitCode.USAGE
         if _show_traceback:
             raise
         _error(
@@ -180,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "this is a pipecheck bug; rerun with --traceback and report it",
         )
         return ExitCode.USAGE
-    return int(code) if isinstance(code, int) else ExitCode.OK
+    return ExitCode.OK
 
 
 def _error(message: str, hint: str | None = None) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,3 +73,22 @@ def run_subprocess(*args: str | Path, cwd: Path | None = None, env: dict[str, st
         check=False,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def validate_json(tmp_path: Path, cli: Callable[..., Result]) -> Callable[..., tuple[int, dict[str, Any]]]:
+    """Validate data (CSV text/bytes or an existing path) against a contract text; return (exit, JSON report)."""
+
+    def _validate(contract: str, data: str | bytes | Path, *extra: str, name: str = "data.csv") -> tuple[int, Any]:
+        contract_path = tmp_path / "contract.yaml"
+        contract_path.write_text(contract, encoding="utf-8")
+        if isinstance(data, Path):
+            data_path = data
+        else:
+            data_path = tmp_path / name
+            data_path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        result = cli("validate", data_path, "--contract", contract_path, "--format", "json", *extra)
+        assert "Traceback" not in result.stdout + result.stderr
+        return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None
+
+    return _validate

@@ -19,6 +19,7 @@ MAX_NODES = 200_000
 MAX_CONTRACT_BYTES = 5 * 1024 * 1024
 
 Path_ = tuple[str | int, ...]
+PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
 @dataclass
@@ -47,6 +48,8 @@ class _Builder:
         if self.nodes > MAX_NODES:
             raise _TooLarge(node)
         self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in PLAIN_TAGS:
+            raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag!r} is not allowed", node.start_mark)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             result: dict[Any, Any] = {}

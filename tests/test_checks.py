@@ -1,0 +1,225 @@
+"""One test per check name: each violation is found, counted exactly, and located by row, line and value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+Validate = Callable[..., tuple[int, Any]]
+
+BASE = """\
+contract: t
+csv: {null_values: ["", "NA"]}
+columns:
+"""
+
+
+def contract(columns: str, tail: str = "") -> str:
+    return BASE + columns + tail
+
+
+def findings(report: Any, check: str) -> list[dict[str, Any]]:
+    return [f for f in report["files"][0]["findings"] if f["check"] == check]
+
+
+def only(report: Any, check: str) -> dict[str, Any]:
+    (found,) = findings(report, check)
+    return found
+
+
+def examples(finding: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    return [(e["row"], e["line"], e["value"]) for e in finding["examples"]]
+
+
+def test_valid_file_passes_with_exit_0(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  id: {type: integer}\n  name: {type: string}\n"), "id,name\n1,a\n2,b\n")
+    assert code == 0
+    assert report["ok"] is True
+    assert report["files"][0]["rows"] == 2
+    assert report["files"][0]["findings"] == []
+
+
+def test_missing_column_is_reported_once_with_rename_hint(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  id: {type: integer}\n  amount: {type: float}\n"), "id,amont\n1,2\n2,3\n")
+    assert code == 1
+    missing = only(report, "missing_column")
+    assert missing["column"] == "amount"
+    assert "did you mean 'amont'" in missing["hint"]
+    assert only(report, "extra_column")["column"] == "amont"
+    assert not findings(report, "type")
+
+
+def test_header_differing_by_case_and_space_gets_a_hint(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  order_id: {type: integer}\n"), " Order_ID \n1\n")
+    assert code == 1
+    missing = only(report, "missing_column")
+    assert "differs only by case or whitespace" in missing["message"]
+    assert not findings(report, "extra_column")
+
+
+def test_extra_column_severity_follows_contract(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  id: {type: integer}\n", "extra_columns: warn\n"), "id,x\n1,2\n")
+    assert code == 0
+    assert only(report, "extra_column")["severity"] == "warning"
+    code, report = validate_json(contract("  id: {type: integer}\n", "extra_columns: ignore\n"), "id,x\n1,2\n")
+    assert code == 0 and report["files"][0]["findings"] == []
+
+
+def test_column_order(validate_json: Validate) -> None:
+    text = contract("  a: {type: integer}\n  b: {type: integer}\n", "ordered: true\n")
+    code, report = validate_json(text, "b,a\n1,2\n")
+    assert code == 1
+    assert "expected a, b; found b, a" in only(report, "column_order")["message"]
+    code, _ = validate_json(text, "a,b\n1,2\n")
+    assert code == 0
+
+
+def test_type_names_the_offending_values(validate_json: Validate) -> None:
+    code, report = validate_json(
+        contract("  n: {type: integer}\n  d: {type: date}\n"),
+        "n,d\n1,2024-01-31\n12.5,2024-13-01\n7,2024-02-30\n",
+    )
+    assert code == 1
+    type_findings = {f["column"]: f for f in findings(report, "type")}
+    assert examples(type_findings["n"]) == [(2, 3, "12.5")]
+    assert examples(type_findings["d"]) == [(2, 3, "2024-13-01"), (3, 4, "2024-02-30")]
+    assert type_findings["d"]["count"] == 2
+
+
+def test_nullable(validate_json: Validate) -> None:
+    code, report = validate_json(
+        contract("  a: {type: string}\n  b: {type: float, nullable: true}\n"), "a,b\nx,\n,NA\n"
+    )
+    assert code == 1
+    found = only(report, "nullable")
+    assert found["column"] == "a" and found["count"] == 1
+    assert examples(found) == [(2, 3, "")]
+
+
+def test_type_failure_is_not_also_reported_as_null(validate_json: Validate) -> None:
+    _, report = validate_json(contract("  a: {type: integer}\n"), "a\nx\n")
+    assert [f["check"] for f in report["files"][0]["findings"]] == ["type"]
+
+
+def test_min_and_max(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  a: {type: float, min: 0, max: 10}\n"), "a\n5\n-5.0\n11\n-1\n")
+    assert code == 1
+    assert examples(only(report, "min")) == [(2, 3, "-5.0"), (4, 5, "-1")]
+    assert only(report, "min")["message"] == "a must be >= 0"
+    assert examples(only(report, "max")) == [(3, 4, "11")]
+
+
+def test_date_bounds(validate_json: Validate) -> None:
+    text = contract("  d: {type: date, min: 2024-01-01, max: '2024-12-31'}\n")
+    code, report = validate_json(text, "d\n2023-12-31\n2024-06-01\n2025-01-01\n")
+    assert code == 1
+    assert examples(only(report, "min")) == [(1, 2, "2023-12-31")]
+    assert examples(only(report, "max")) == [(3, 4, "2025-01-01")]
+
+
+def test_allowed(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  s: {type: string, allowed: [new, paid]}\n"), "s\nnew\nrefunded\npaid\n")
+    assert code == 1
+    assert examples(only(report, "allowed")) == [(2, 3, "refunded")]
+
+
+def test_pattern_is_a_full_match(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  s: {type: string, pattern: '[a-z]+'}\n"), "s\nabc\nabc1\n1abc\n")
+    assert code == 1
+    assert examples(only(report, "pattern")) == [(2, 3, "abc1"), (3, 4, "1abc")]
+
+
+def test_min_and_max_length(validate_json: Validate) -> None:
+    text = contract("  s: {type: string, min_length: 2, max_length: 3}\n")
+    code, report = validate_json(text, "s\nab\na\nabcd\n")
+    assert code == 1
+    assert examples(only(report, "min_length")) == [(2, 3, "a")]
+    assert examples(only(report, "max_length")) == [(3, 4, "abcd")]
+
+
+def test_unique_reports_every_occurrence(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  id: {type: integer, unique: true}\n"), "id\n1\n2\n1\n3\n2\n")
+    assert code == 1
+    found = only(report, "unique")
+    assert found["count"] == 4
+    assert examples(found) == [(1, 2, "1"), (3, 4, "1"), (2, 3, "2"), (5, 6, "2")]
+
+
+def test_unique_together(validate_json: Validate) -> None:
+    text = contract("  a: {type: integer}\n  b: {type: string}\n", "checks:\n  unique_together: [[a, b]]\n")
+    code, report = validate_json(text, "a,b\n1,x\n1,y\n1,x\n")
+    assert code == 1
+    found = only(report, "unique_together")
+    assert found["count"] == 2
+    assert [e["row"] for e in found["examples"]] == [1, 3]
+
+
+def test_row_count(validate_json: Validate) -> None:
+    text = contract("  a: {type: integer}\n", "checks:\n  row_count: {min: 1, max: 2}\n")
+    code, report = validate_json(text, "a\n")
+    assert code == 1 and "at least 1" in only(report, "row_count")["message"]
+    code, report = validate_json(text, "a\n1\n2\n3\n")
+    assert code == 1 and "at most 2" in only(report, "row_count")["message"]
+
+
+def test_malformed_row_names_line_and_field_count(validate_json: Validate) -> None:
+    code, report = validate_json(contract("  a: {type: integer}\n  b: {type: integer}\n"), "a,b\n1,2\n3\n4,5,6\n7,-8\n")
+    assert code == 1
+    found = only(report, "malformed_row")
+    assert found["count"] == 2
+    assert [(e["row"], e["line"], e["note"]) for e in found["examples"]] == [
+        (2, 3, "1 field(s), expected 2"),
+        (3, 4, "3 field(s), expected 2"),
+    ]
+    assert report["files"][0]["rows"] == 4
+
+
+def test_unreadable_file_is_a_finding_and_others_still_run(validate_json: Validate, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    good = tmp_path / "good.csv"
+    good.write_text("a\n1\n")
+    code, report = validate_json(contract("  a: {type: integer}\n"), empty, str(good))
+    assert code == 1
+    first, second = report["files"]
+    assert first["findings"][0]["check"] == "unreadable" and "empty" in first["findings"][0]["message"]
+    assert second["ok"] is True
+
+
+def test_lines_stay_physical_across_quoted_newlines_and_blank_lines(validate_json: Validate) -> None:
+    data = 'a,b\n1,"x\ny"\n\n2,z\n-3,"p\n\nq"\n-4,r\n'
+    _, report = validate_json(contract("  a: {type: integer, min: 0}\n  b: {type: string}\n"), data)
+    assert examples(only(report, "min")) == [(3, 6, "-3"), (4, 9, "-4")]
+
+
+def test_warning_severity_does_not_fail_unless_asked(validate_json: Validate) -> None:
+    text = contract("  a: {type: integer, max: 1, severity: warning}\n")
+    code, report = validate_json(text, "a\n5\n")
+    assert code == 0 and only(report, "max")["severity"] == "warning"
+    code, _ = validate_json(text, "a\n5\n", "--fail-on", "warning")
+    assert code == 1
+
+
+def test_parquet_values_and_storage_types(validate_json: Validate, tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    table = pa.table({"id": pa.array([1, 2, 2], pa.int32()), "amount": ["1", "2", "3"], "d": [0.5, -1.0, None]})
+    pq.write_table(table, path)
+    text = contract("  id: {type: integer, unique: true}\n  amount: {type: float}\n  d: {type: float, min: 0}\n")
+    code, report = validate_json(text, path)
+    assert code == 1
+    storage = only(report, "type")
+    assert storage["column"] == "amount" and "stored as string" in storage["message"]
+    assert examples(only(report, "unique")) == [(2, None, "2"), (3, None, "2")]
+    assert examples(only(report, "min")) == [(2, None, "-1.0")]
+    assert examples(only(report, "nullable")) == [(3, None, None)]
+
+
+def test_max_examples_caps_examples_but_not_counts(validate_json: Validate) -> None:
+    data = "a\n" + "".join(f"{-i}\n" for i in range(1, 51))
+    _, report = validate_json(contract("  a: {type: integer, min: 0}\n"), data, "--max-examples", "3")
+    found = only(report, "min")
+    assert found["count"] == 50 and len(found["examples"]) == 3

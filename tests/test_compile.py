@@ -1,0 +1,123 @@
+"""The compiler: every contract rule becomes a pandera check; property tests over generated contracts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandera.polars as pa
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipecheck.checking import check_batch
+from pipecheck.compile import compile_contract
+from pipecheck.contract.model import Contract
+from pipecheck.errors import ContractError
+from pipecheck.contract.loader import parse_contract
+
+
+def test_rules_compile_to_pandera_checks_in_order() -> None:
+    contract = parse_contract(
+        "contract: t\ncolumns:\n  s: {type: string, allowed: [a], pattern: 'a', min_length: 1, max_length: 2}\n"
+        "  n: {type: float, min: 0, max: 1, nullable: true}\n"
+    )
+    compiled = compile_contract(contract)
+    schema = compiled.schema_for(("s", "n"))
+    assert isinstance(schema, pa.DataFrameSchema)
+    assert [c.name for c in schema.columns["s"].checks] == ["allowed", "pattern", "min_length", "max_length"]
+    assert [r.check for r in compiled.columns["s"].rules] == ["allowed", "pattern", "min_length", "max_length"]
+    assert schema.columns["n"].nullable is True
+    assert schema.columns["s"].nullable is False
+
+
+def test_unique_keys_include_columns_and_groups() -> None:
+    contract = parse_contract(
+        "contract: t\ncolumns:\n  a: {type: integer, unique: true}\n  b: {type: string}\n"
+        "checks:\n  unique_together: [[a, b]]\n"
+    )
+    assert compile_contract(contract).unique_keys == (("a",), ("a", "b"))
+
+
+def test_aware_datetime_bound_is_compared_in_utc() -> None:
+    contract = parse_contract(
+        "contract: t\ncolumns:\n  t: {type: datetime, timezone: aware, min: '2024-01-01T00:00:00+02:00'}\n"
+    )
+    compiled = compile_contract(contract)
+    frame = pl.DataFrame({"t": ["2023-12-31T23:00:00Z", "2023-12-31T21:00:00Z", "2024-01-01T10:00:00"]})
+    result = check_batch(compiled, frame, is_text=True, first_ordinal=0, max_examples=5)
+    assert {(v.check, tuple(v.ordinals)) for v in result.violations} == {("min", (1,)), ("type", (2,))}
+
+
+# ---- property tests: any valid contract compiles, and values generated to satisfy it pass
+
+TYPES = ["integer", "float", "string", "boolean", "date", "datetime"]
+
+
+@st.composite
+def column_specs(draw: st.DrawFn) -> dict[str, Any]:
+    kind = draw(st.sampled_from(TYPES))
+    spec: dict[str, Any] = {"type": kind, "nullable": draw(st.booleans())}
+    if kind in ("integer", "float"):
+        low = draw(st.integers(-1000, 1000))
+        spec.update(min=low, max=low + draw(st.integers(0, 1000)))
+    if kind == "string":
+        if draw(st.booleans()):
+            spec["allowed"] = draw(st.lists(st.text("abcxyz", min_size=1, max_size=4), min_size=1, max_size=4))
+        else:
+            spec["pattern"] = draw(st.sampled_from(["[a-z]+", "[0-9]{2,4}", "x|y", ".*"]))
+    if kind == "date":
+        spec["min"] = "2020-01-01"
+    return spec
+
+
+def value_for(spec: dict[str, Any], draw: st.DrawFn) -> str:
+    kind = spec["type"]
+    if kind == "integer":
+        return str(draw(st.integers(spec["min"], spec["max"])))
+    if kind == "float":
+        return repr(draw(st.floats(spec["min"], spec["max"], allow_nan=False)))
+    if kind == "boolean":
+        return draw(st.sampled_from(["true", "false", "yes", "no", "1", "0", "T", "F"]))
+    if kind == "date":
+        return draw(st.dates(dt.date(2020, 1, 1), dt.date(2100, 1, 1))).isoformat()
+    if kind == "datetime":
+        return draw(st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(2100, 1, 1))).isoformat(timespec="seconds")
+    if "allowed" in spec:
+        return str(draw(st.sampled_from(spec["allowed"])))
+    pattern = spec["pattern"]
+    # "" is the default null marker, so a conforming non-null value is never empty.
+    text = st.from_regex(f"\\A(?:{pattern})\\Z", alphabet=st.characters(codec="ascii", min_codepoint=32))
+    return draw(text.filter(bool))
+
+
+@given(st.data())
+@settings(max_examples=150, deadline=None)
+def test_generated_contracts_compile_and_conforming_values_pass(data: st.DataObject) -> None:
+    specs = data.draw(st.lists(column_specs(), min_size=1, max_size=5))
+    contract = Contract.model_validate({"contract": "g", "columns": {f"c{i}": s for i, s in enumerate(specs)}})
+    compiled = compile_contract(contract)
+    rows = data.draw(st.integers(0, 20))
+    columns = {f"c{i}": [value_for(s, data.draw) for _ in range(rows)] for i, s in enumerate(specs)}
+    frame = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    result = check_batch(compiled, frame, is_text=True, first_ordinal=0, max_examples=5)
+    assert result.violations == [], (columns, result.violations)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(["type", "nullable", "min", "max", "allowed", "nope"]),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2)),
+    )
+)
+@settings(max_examples=200, deadline=None)
+def test_arbitrary_column_specs_are_accepted_or_rejected_cleanly(spec: dict[str, Any]) -> None:
+    import yaml
+
+    text = yaml.safe_dump({"contract": "g", "columns": {"c": spec}})
+    try:
+        contract = parse_contract(text, "g.yaml")
+    except ContractError as exc:
+        assert exc.problems and all(str(p).startswith("g.yaml:") for p in exc.problems)
+        return
+    compile_contract(contract).schema_for(("c",))

@@ -1,0 +1,76 @@
+"""The engine across batch boundaries: exact file-wide counts, global row and line numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipecheck.compile import compile_contract
+from pipecheck.contract.loader import parse_contract
+from pipecheck.engine import Options, validate_file
+
+CONTRACT = parse_contract(
+    """\
+contract: t
+columns:
+  id: {type: integer, unique: true}
+  amount: {type: float, min: 0}
+  note: {type: string}
+"""
+)
+
+
+def write_rows(path: Path, rows: int, *, duplicate_at: int, negative_every: int) -> None:
+    with path.open("w") as handle:
+        handle.write("id,amount,note\n")
+        for i in range(1, rows + 1):
+            ident = 2 if i == duplicate_at else i
+            amount = -1 if i % negative_every == 0 else i
+            note = '"two\nlines"' if i % 1000 == 0 else "n"
+            handle.write(f"{ident},{amount},{note}\n")
+
+
+def test_duplicate_far_apart_is_found_across_batches_with_both_rows(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    write_rows(path, 60_000, duplicate_at=59_990, negative_every=7_000)
+    report = validate_file(path, "big.csv", compile_contract(CONTRACT), "c.yaml", Options(block_size=64 << 10))
+    by_check = {f.check: f for f in report.findings}
+    assert report.rows == 60_000
+    unique = by_check["unique"]
+    assert unique.count == 2
+    # Each row before 59,990 holds one extra line for every 1000th row (a quoted newline).
+    assert [(e.row, e.line, e.value) for e in unique.examples] == [(2, 3, "2"), (59_990, 59_990 + 1 + 59, "2")]
+    low = by_check["min"]
+    assert low.count == 60_000 // 7_000
+    assert [e.row for e in low.examples] == [7_000, 14_000, 21_000, 28_000, 35_000]
+    assert [e.line for e in low.examples] == [
+        7_000 + 1 + 6,
+        14_000 + 1 + 13,
+        21_000 + 1 + 20,
+        28_000 + 1 + 27,
+        35_000 + 1 + 34,
+    ]
+
+
+def test_batch_size_does_not_change_the_result(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    write_rows(path, 20_000, duplicate_at=15_000, negative_every=3_001)
+    compiled = compile_contract(CONTRACT)
+    small = validate_file(path, "d", compiled, "c", Options(block_size=16 << 10, max_examples=100))
+    large = validate_file(path, "d", compiled, "c", Options(max_examples=100))
+    assert [f.to_dict() for f in small.findings] == [f.to_dict() for f in large.findings]
+
+
+def test_fail_fast_stops_after_the_first_failing_batch(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    write_rows(path, 50_000, duplicate_at=0, negative_every=10)
+    compiled = compile_contract(CONTRACT)
+    report = validate_file(path, "d", compiled, "c", Options(block_size=16 << 10, fail_fast=True))
+    assert not report.ok
+    assert report.rows is not None and report.rows < 50_000
+
+
+def test_record_longer_than_a_block_is_read_by_growing_the_block(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("id,amount,note\n1,1," + "x" * 300_000 + "\n2,-1,y\n")
+    report = validate_file(path, "d", compile_contract(CONTRACT), "c", Options(block_size=64 << 10))
+    assert [(f.check, f.examples[0].row, f.examples[0].line) for f in report.findings] == [("min", 2, 3)]
