@@ -11,6 +11,7 @@ from pipecheck.checking import BatchResult, check_batch, type_message
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
+from pipecheck.prefetch import prefetch
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.source import COMPRESSIONS, DecodeLog, open_binary, sniff
 from pipecheck.uniqueness import Duplicates, find_duplicates
@@ -142,7 +143,7 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     header = _csv_header(names, compiled)
     tally = Tally(options.max_examples)
     stopped_early = False
-    for batch in reader.batches(len(names), header.positions):
+    for batch in prefetch(reader.batches(len(names), header.positions)):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         tally.merge(
@@ -226,7 +227,7 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     report.findings.extend(storage.findings)
     tally = Tally(options.max_examples)
     stopped_early = False
-    for batch in reader.batches(storage.readable):
+    for batch in prefetch(reader.batches(storage.readable)):
         frame = pl.from_arrow(convert_batch(batch, storage.targets))
         assert isinstance(frame, pl.DataFrame)
         tally.merge(
