@@ -70,16 +70,17 @@ def _typed(
     compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, ...]
 ) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
     nulls = compiled.contract.csv.null_values
-    exprs: list[pl.Expr] = []
-    for name in present:
-        spec = compiled.columns[name].spec
-        value = pl.when(~pl.col(name).is_in(nulls)).then(pl.col(name)) if nulls else pl.col(name)
-        parsed = parse_expr(value, spec)
-        exprs.append(parsed.alias(name))
-        if spec.type != "string":
-            exprs.append((value.is_not_null() & parsed.is_null()).alias(TYPE_FAIL + name))
-    out = frame.select(exprs)
-    failures = {c.removeprefix(TYPE_FAIL): out[c] for c in out.columns if c.startswith(TYPE_FAIL)}
+    non_text = [n for n in present if compiled.columns[n].spec.type != "string"]
+    # Staged so each column is null-mapped once and parsed once; the failure mask reuses both.
+    text = frame.lazy().select(
+        (pl.when(~pl.col(n).is_in(nulls)).then(pl.col(n)) if nulls else pl.col(n)).alias(n) for n in present
+    )
+    parsed = text.with_columns(parse_expr(pl.col(n), compiled.columns[n].spec).alias(TYPE_FAIL + n) for n in non_text)
+    out = parsed.select(
+        *[pl.col(TYPE_FAIL + n).alias(n) if n in non_text else pl.col(n) for n in present],
+        *[(pl.col(n).is_not_null() & pl.col(TYPE_FAIL + n).is_null()).alias(TYPE_FAIL + n) for n in non_text],
+    ).collect()
+    failures = {n: out[TYPE_FAIL + n] for n in non_text}
     return out.select(present), failures
 
 
