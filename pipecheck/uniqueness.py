@@ -1,8 +1,17 @@
-"""File-wide `unique` and `unique_together`: exact across batches, examples in duplicate groups."""
+"""File-wide `unique` and `unique_together`: exact across batches, examples in duplicate groups.
+
+Memory grows with the key columns only (one typed value per key column and one row number per
+row). Past SPILL_ROWS rows a key store moves to hash partitions in a temporary directory, and
+duplicates are then found one partition at a time: equal keys always share a partition.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipecheck.checking import ORDINAL
@@ -11,6 +20,64 @@ from pipecheck.findings import Severity
 
 if TYPE_CHECKING:
     import polars as pl
+
+SPILL_ROWS = 5_000_000
+PARTITIONS = 16
+FIRST = "__first__"
+
+
+@dataclass
+class KeyStore:
+    """The key values of every row (with its ordinal), in memory or spilled to partitions on disk."""
+
+    spill_rows: int | None = None  # None: SPILL_ROWS
+    partitions: int = PARTITIONS
+    frames: list[pl.DataFrame] = field(default_factory=list)
+    rows: int = 0
+    spill_dir: Path | None = None
+    spilled_chunks: int = 0
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        if self.spill_dir is not None:
+            self._spill(frame)
+            return
+        self.frames.append(frame)
+        if self.rows > (SPILL_ROWS if self.spill_rows is None else self.spill_rows):
+            self.spill_dir = Path(tempfile.mkdtemp(prefix="pipecheck-unique-"))
+            pending, self.frames = self.frames, []
+            for part in pending:
+                self._spill(part)
+
+    def _spill(self, frame: pl.DataFrame) -> None:
+        import polars as pl
+
+        assert self.spill_dir is not None
+        keys = [c for c in frame.columns if c != ORDINAL]
+        bucket = (pl.struct(keys).hash(seed=0) % self.partitions).alias("__bucket__")
+        for (number,), part in frame.with_columns(bucket).partition_by("__bucket__", as_dict=True).items():
+            chunk = self.spill_dir / f"p{number:03d}-{self.spilled_chunks:06d}.arrow"
+            part.drop("__bucket__").write_ipc(chunk)
+        self.spilled_chunks += 1
+
+    def groups(self) -> Iterator[pl.DataFrame]:
+        """The stored rows, one frame at a time, each holding every member of its duplicate groups."""
+        import polars as pl
+
+        if self.spill_dir is None:
+            if self.frames:
+                yield pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
+            return
+        for number in range(self.partitions):
+            chunks = sorted(self.spill_dir.glob(f"p{number:03d}-*.arrow"))
+            if chunks:
+                yield pl.concat([pl.read_ipc(c) for c in chunks], rechunk=False)
+
+    def close(self) -> None:
+        if self.spill_dir is not None:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
+            self.spill_dir = None
+        self.frames = []
 
 
 @dataclass
@@ -25,28 +92,28 @@ class Duplicates:
 
 
 def find_duplicates(
-    keys: dict[tuple[str, ...], list[pl.DataFrame]], compiled: CompiledContract, max_examples: int
+    keys: dict[tuple[str, ...], KeyStore], compiled: CompiledContract, max_examples: int
 ) -> list[Duplicates]:
-    """Rows whose key occurs more than once (every occurrence counts), grouped so pairs show together.
-
-    Memory grows with the key columns only (one typed value and one row number per row).
-    """
+    """Rows whose key occurs more than once (every occurrence counts), grouped so pairs show together."""
     import polars as pl
 
     found: list[Duplicates] = []
-    for key, parts in keys.items():
-        if not parts:
-            continue
-        frame = pl.concat(parts, how="vertical_relaxed", rechunk=False)
+    for key, store in keys.items():
         columns = list(key)
-        duplicated = frame.filter(pl.struct(columns).is_duplicated())
-        if duplicated.height == 0:
+        count = 0
+        shown_parts: list[pl.DataFrame] = []
+        try:
+            for frame in store.groups():
+                duplicated = frame.filter(pl.struct(columns).is_duplicated())
+                count += duplicated.height
+                if duplicated.height:
+                    first = pl.col(ORDINAL).min().over(columns).alias(FIRST)
+                    shown_parts.append(duplicated.with_columns(first).sort(FIRST, ORDINAL).head(max_examples))
+        finally:
+            store.close()
+        if not count:
             continue
-        shown = (
-            duplicated.with_columns(pl.col(ORDINAL).min().over(columns).alias("__first__"))
-            .sort("__first__", ORDINAL)
-            .head(max_examples)
-        )
+        shown = pl.concat(shown_parts, how="vertical_relaxed").sort(FIRST, ORDINAL).head(max_examples)
         if len(key) == 1:
             values = shown[key[0]].cast(pl.String).to_list()
             spec = compiled.columns[key[0]]
@@ -56,7 +123,5 @@ def find_duplicates(
             values = [", ".join(f"{n}={v}" for n, v in zip(key, row, strict=True)) for row in rows]
             label = ",".join(key)
             check, message, severity = "unique_together", f"({', '.join(key)}) must be unique together", "error"
-        found.append(
-            Duplicates(check, label, message, severity, duplicated.height, [int(o) for o in shown[ORDINAL]], values)
-        )
+        found.append(Duplicates(check, label, message, severity, count, [int(o) for o in shown[ORDINAL]], values))
     return found

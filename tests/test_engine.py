@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
+import pytest
+
+from pipecheck import uniqueness
 from pipecheck.compile import compile_contract
 from pipecheck.contract.loader import parse_contract
 from pipecheck.engine import Options, validate_file
@@ -74,3 +78,26 @@ def test_record_longer_than_a_block_is_read_by_growing_the_block(tmp_path: Path)
     path.write_text("id,amount,note\n1,1," + "x" * 300_000 + "\n2,-1,y\n")
     report = validate_file(path, "d", compile_contract(CONTRACT), "c", Options(block_size=64 << 10))
     assert [(f.check, f.examples[0].row, f.examples[0].line) for f in report.findings] == [("min", 2, 3)]
+
+
+def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "data.csv"
+    write_rows(path, 30_000, duplicate_at=29_000, negative_every=100_000)
+    compiled = compile_contract(CONTRACT)
+    in_memory = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
+    spill_dirs: list[Path] = []
+    original = uniqueness.KeyStore._spill
+
+    def recording_spill(self: uniqueness.KeyStore, frame: pl.DataFrame) -> None:
+        assert self.spill_dir is not None
+        spill_dirs.append(self.spill_dir)
+        original(self, frame)
+
+    monkeypatch.setattr(uniqueness, "SPILL_ROWS", 1_000)
+    monkeypatch.setattr(uniqueness.KeyStore, "_spill", recording_spill)
+    spilled = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
+    assert spill_dirs, "the key store never spilled"
+    assert not any(d.exists() for d in spill_dirs), "spill directory left behind"
+    assert [f.to_dict() for f in spilled.findings] == [f.to_dict() for f in in_memory.findings]
+    (unique,) = [f for f in spilled.findings if f.check == "unique"]
+    assert [e.row for e in unique.examples] == [2, 29_000]
