@@ -14,11 +14,9 @@ from pipecheck.header import HeaderMatch, match_header
 from pipecheck.prefetch import prefetch
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.source import COMPRESSIONS, DecodeLog, open_binary, sniff
-from pipecheck.uniqueness import Duplicates, find_duplicates
+from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
 
 if TYPE_CHECKING:
-    import polars as pl
-
     from pipecheck.readers.csv import CsvReader, RecordPlace
 
 
@@ -46,7 +44,7 @@ class Tally:
     max_examples: int
     rows: int = 0
     drafts: dict[tuple[str, str | None], _Draft] = field(default_factory=dict)
-    keys: dict[tuple[str, ...], list[pl.DataFrame]] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], KeyStore] = field(default_factory=dict)
 
     def merge(self, part: BatchResult) -> None:
         self.rows += part.rows
@@ -57,7 +55,7 @@ class Tally:
             draft.ordinals += v.ordinals[:room]
             draft.values += v.values[:room]
         for key, frame in part.keys.items():
-            self.keys.setdefault(key, []).append(frame)
+            self.keys.setdefault(key, KeyStore()).add(frame)
 
     def wanted_ordinals(self) -> list[int]:
         return sorted({o for d in self.drafts.values() for o in d.ordinals})
