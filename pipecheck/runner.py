@@ -114,6 +114,9 @@ def run(request: Request) -> RunReport:
         if contract_path not in compiled:
             compiled[contract_path] = compile_contract(catalog.load(contract_path))
 
+    if plan:
+        import pandera.polars  # noqa: F401  (once, before the workers start, so file timings exclude it)
+
     options = Options(max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on)
 
     def one(item: tuple[Path, Path]) -> FileReport:
