@@ -56,6 +56,32 @@ def emit(report: RunReport, targets: list[Target], *, color: bool, quiet: bool) 
             sys.stdout.flush()
         else:
             write_atomically(target.path, text)
+        if target.format == OutputFormat.GITHUB:
+            append_step_summary(report)
+
+
+STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
+
+
+def append_step_summary(report: RunReport) -> None:
+    """In GitHub Actions, append the markdown report to the job summary file named by $GITHUB_STEP_SUMMARY.
+
+    Append, never replace: every step of the job writes to the same file. A summary that cannot
+    be written is a warning on stderr, not a failure: the annotations are already out.
+    """
+    from pipecheck.reporters import OutputFormat, RenderContext, renderer
+
+    path = os.environ.get(STEP_SUMMARY_ENV)
+    if not path:
+        return
+    text = renderer(OutputFormat.MARKDOWN)(report, RenderContext())
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            if handle.tell() > 0:
+                text = "\n" + text
+            handle.write(text)
+    except OSError as exc:
+        sys.stderr.write(f"pipecheck: warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}\n")
 
 
 def _width() -> int:

@@ -13,6 +13,10 @@ from pipecheck.findings import RunReport
 class OutputFormat(StrEnum):
     RICH = "rich"
     JSON = "json"
+    GITHUB = "github"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,10 @@ Renderer = Callable[[RunReport, RenderContext], str]
 MODULES: dict[OutputFormat, str] = {
     OutputFormat.RICH: "rich_text",
     OutputFormat.JSON: "json_report",
+    OutputFormat.GITHUB: "github",
+    OutputFormat.JUNIT: "junit",
+    OutputFormat.MARKDOWN: "markdown",
+    OutputFormat.SARIF: "sarif",
 }
 
 

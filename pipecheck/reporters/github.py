@@ -1,0 +1,93 @@
+"""GitHub Actions workflow commands: one ``::error``/``::warning`` annotation line per finding.
+
+Printed to stdout inside a GitHub Actions step, each line becomes an annotation on the data
+file (on the line of the first example that has one, else on the file as a whole):
+
+    ::error file=data/orders.csv,line=4,title=pipecheck type (order_id)::order_id must be an integer%0A...
+
+The message carries the finding's message, its count, the first examples and the hint,
+separated by escaped newlines. Escaping follows the runner's rules (``%``, CR and LF in the
+message; additionally ``:`` and ``,`` in properties), so user text can neither end the line
+nor inject another command. A last plain line summarises the run for the log.
+
+GitHub shows at most 10 annotations of each kind per step; the step summary written by
+``pipecheck.output`` (markdown, when ``GITHUB_STEP_SUMMARY`` is set) lists everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.reporters import RenderContext
+
+EXAMPLES_SHOWN = 3
+VALUE_CHARS = 60
+
+
+def render(report: RunReport, context: RenderContext) -> str:
+    lines = [_annotation(file, finding) for file in report.files for finding in file.findings]
+    failed = sum(1 for f in report.files if not f.ok)
+    total = len(report.files)
+    lines.append(
+        f"pipecheck: {failed} of {total} file(s) violate their contract"
+        if failed
+        else f"pipecheck: {total} file(s) hold their contract"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(file: FileReport, finding: Finding) -> str:
+    properties = {"file": _posix(file.path)}
+    line = next((e.line for e in finding.examples if e.line is not None), None)
+    if line is not None:
+        properties["line"] = str(line)
+    title = f"pipecheck {finding.check}" + (f" ({finding.column})" if finding.column is not None else "")
+    properties["title"] = title
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    command = "error" if finding.severity == "error" else "warning"
+    return f"::{command} {props}::{escape_data(_message(finding))}"
+
+
+def _message(finding: Finding) -> str:
+    parts = [finding.message]
+    detail = f"{finding.count:,} occurrence(s)"
+    if finding.examples:
+        shown = finding.examples[:EXAMPLES_SHOWN]
+        detail += "; first examples: " + "; ".join(_example(e) for e in shown)
+    parts.append(detail)
+    if finding.hint:
+        parts.append(f"hint: {finding.hint}")
+    return "\n".join(parts)
+
+
+def _example(example: Example) -> str:
+    where = []
+    if example.row is not None:
+        where.append(f"row {example.row}")
+    if example.line is not None:
+        where.append(f"line {example.line}")
+    if example.byte_offset is not None:
+        where.append(f"byte {example.byte_offset}")
+    value = "null" if example.value is None else repr(_clip(example.value))
+    text = f"{', '.join(where)}: {value}" if where else value
+    return f"{text} ({example.note})" if example.note else text
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"
+
+
+def _posix(path: str) -> str:
+    """The path with forward slashes, as annotations expect (``./`` and doubled separators dropped)."""
+    return PurePath(path).as_posix()
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message: ``%``, CR, LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a command property's value: as the message, plus ``:`` and ``,``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,154 @@
+"""SARIF 2.1.0 for code-scanning tools (GitHub code scanning, Azure DevOps, VS Code SARIF viewer).
+
+One run; ``tool.driver`` is pipecheck with one rule per check name that occurs (id = the check
+name, e.g. ``min``). One result per finding: ``ruleId``, ``level`` (error/warning),
+``message.text`` (the message, count, first example and hint) and one location: the data file
+as a relative URI with forward slashes under ``%SRCROOT%`` (an absolute path becomes a
+``file://`` URI) and ``region.startLine`` from the first example that has a line. A finding
+without a line (a header problem in Parquet, an unreadable file) has no region: viewers show
+it on the file. The result's properties carry the column, count and every example;
+``partialFingerprints`` identify a finding by file, check and column, so a code-scanning
+alert survives its offending row moving.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.reporters import RenderContext
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+VALUE_CHARS = 60
+
+DESCRIPTIONS: dict[str, str] = {
+    "missing_column": "A column the contract requires is missing from the file.",
+    "extra_column": "The file has a column the contract does not declare.",
+    "column_order": "The columns are not in the order the contract requires.",
+    "duplicate_column": "The header names a column more than once.",
+    "blank_header": "A header cell is empty.",
+    "type": "Values do not parse as the column's declared type.",
+    "nullable": "A column that must not be null has null or empty values.",
+    "unique": "A column that must be unique has duplicate values.",
+    "min": "Values are below the column's minimum.",
+    "max": "Values are above the column's maximum.",
+    "allowed": "Values are not in the column's allowed set.",
+    "pattern": "Values do not fully match the column's pattern.",
+    "min_length": "Values are shorter than the column's minimum length.",
+    "max_length": "Values are longer than the column's maximum length.",
+    "row_count": "The file's number of data rows is outside the contract's bounds.",
+    "unique_together": "Columns that must be unique together have duplicate combinations.",
+    "malformed_row": "Rows do not have the header's number of fields.",
+    "unreadable": "The file cannot be read.",
+    "encoding": "Bytes do not decode in the file's encoding.",
+    "limit": "A limit was reached before the file was fully checked.",
+}
+
+
+def render(report: RunReport, context: RenderContext) -> str:
+    rule_ids: list[str] = []
+    results: list[dict[str, Any]] = []
+    for file in report.files:
+        for finding in file.findings:
+            if finding.check not in rule_ids:
+                rule_ids.append(finding.check)
+            results.append(_result(file, finding, rule_ids.index(finding.check)))
+    driver: dict[str, Any] = {"name": "pipecheck"}
+    if report.version:
+        driver["version"] = report.version
+        driver["semanticVersion"] = report.version
+    driver["rules"] = [_rule(check) for check in rule_ids]
+    run = {
+        "tool": {"driver": driver},
+        "invocations": [{"executionSuccessful": True, "properties": {"ok": report.ok, "failOn": report.fail_on}}],
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The directory pipecheck ran in."}}},
+        "results": results,
+        "properties": {"files": [_file_summary(file) for file in report.files]},
+    }
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(check: str) -> dict[str, Any]:
+    return {
+        "id": check,
+        "name": check,
+        "shortDescription": {"text": DESCRIPTIONS.get(check, f"pipecheck check {check!r} failed.")},
+    }
+
+
+def _result(file: FileReport, finding: Finding, rule_index: int) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(file.path)}
+    line = next((e.line for e in finding.examples if e.line is not None), None)
+    if line is not None and line >= 1:
+        physical["region"] = {"startLine": line}
+    properties: dict[str, Any] = {
+        "column": finding.column,
+        "count": finding.count,
+        "severity": finding.severity,
+        "examples": [e.to_dict() for e in finding.examples],
+    }
+    if finding.hint:
+        properties["hint"] = finding.hint
+    if file.contract is not None:
+        properties["contract"] = file.contract
+    identity = "\x00".join((PurePath(file.path).as_posix(), finding.check, finding.column or ""))
+    return {
+        "ruleId": finding.check,
+        "ruleIndex": rule_index,
+        "level": "error" if finding.severity == "error" else "warning",
+        "message": {"text": _message(finding)},
+        "locations": [{"physicalLocation": physical}],
+        "partialFingerprints": {"pipecheckFinding/v1": hashlib.sha256(identity.encode("utf-8", "replace")).hexdigest()},
+        "properties": properties,
+    }
+
+
+def _message(finding: Finding) -> str:
+    text = finding.message
+    if finding.column is not None and finding.column not in text:
+        text = f"{finding.column}: {text}"
+    text += f" ({finding.count:,} occurrence(s)"
+    if finding.examples:
+        text += f"; first: {_example(finding.examples[0])}"
+    text += ")"
+    if finding.hint:
+        text += f". Hint: {finding.hint}"
+    return text
+
+
+def _example(example: Example) -> str:
+    where = []
+    if example.row is not None:
+        where.append(f"row {example.row}")
+    if example.line is not None:
+        where.append(f"line {example.line}")
+    value = "null" if example.value is None else repr(_clip(example.value))
+    return f"{', '.join(where)}: {value}" if where else value
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """A file path as a SARIF artifactLocation: relative URIs under %SRCROOT%, absolute as file://."""
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return {"uri": pure.as_uri()}
+    return {"uri": quote(pure.as_posix(), safe="/", errors="surrogateescape"), "uriBaseId": "%SRCROOT%"}
+
+
+def _file_summary(file: FileReport) -> dict[str, Any]:
+    return {
+        "uri": artifact_location(file.path)["uri"],
+        "contract": file.contract,
+        "rows": file.rows,
+        "ok": file.ok,
+        "errors": file.count("error"),
+        "warnings": file.count("warning"),
+    }
