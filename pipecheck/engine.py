@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from pipecheck.readers.csv import CsvReader, RecordPlace
 
 
+# Longest example value put in a report; longer values are cut (their length is reported).
+MAX_EXAMPLE_CHARS = 1000
+
+
 @dataclass(frozen=True)
 class Options:
     max_examples: int = 5
@@ -160,6 +164,10 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
         findings.append(_decode_finding(reader))
     if reader.malformed.count:
         findings.append(_malformed_finding(reader, located.malformed))
+    if not stopped_early:
+        opened = reader.open_quote()
+        if opened is not None:
+            findings.append(_open_quote_finding(opened))
     findings += header.findings
     places: dict[int, tuple[int | None, int | None]] = {o: (p.row, p.line) for o, p in located.rows.items()}
     findings += _value_findings(tally, compiled, places, duplicates, stopped_early)
@@ -208,6 +216,18 @@ def _malformed_finding(reader: CsvReader, malformed: list[tuple[RecordPlace, int
     )
 
 
+def _open_quote_finding(place: RecordPlace) -> Finding:
+    return Finding(
+        "malformed_row",
+        f"a quoted field opened at line {place.line} is never closed: it runs to the end of the file "
+        f"(line {place.end_line}), so lines {place.line}-{place.end_line} were read as one value of row {place.row}",
+        examples=[
+            Example(row=place.row, line=place.line, value=place.text, note="unterminated quote runs to end of file")
+        ],
+        hint=f"add the missing closing quote on line {place.line}",
+    )
+
+
 # ---------------------------------------------------------------- Parquet
 
 
@@ -228,9 +248,9 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     for batch in prefetch(reader.batches(storage.readable)):
         frame = pl.from_arrow(convert_batch(batch, storage.targets))
         assert isinstance(frame, pl.DataFrame)
-        tally.merge(
-            check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
-        )
+        part = check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
+        part.rows = batch.num_rows  # a frame without columns (none readable) has height 0, the batch does not
+        tally.merge(part)
         if options.fail_fast and _has_error(tally, compiled):
             stopped_early = True
             break
@@ -263,7 +283,7 @@ def _value_findings(
         assert draft.column is not None
         column = compiled.columns[draft.column]
         examples = [
-            Example(row=places.get(o, (o + 1, None))[0], line=places.get(o, (None, None))[1], value=v)
+            Example(row=places.get(o, (o + 1, None))[0], line=places.get(o, (None, None))[1], value=_clip(v))
             for o, v in zip(draft.ordinals, draft.values, strict=True)
         ]
         findings.append(
@@ -278,7 +298,7 @@ def _value_findings(
         )
     for dup in duplicates:
         examples = [
-            Example(row=places.get(o, (o + 1, None))[0], line=places.get(o, (None, None))[1], value=v)
+            Example(row=places.get(o, (o + 1, None))[0], line=places.get(o, (None, None))[1], value=_clip(v))
             for o, v in zip(dup.ordinals, dup.values, strict=True)
         ]
         findings.append(
@@ -289,6 +309,13 @@ def _value_findings(
     if not stopped_early:
         findings += _row_count_findings(tally.rows, compiled)
     return findings
+
+
+def _clip(value: str | None) -> str | None:
+    """An example value as reported: a huge field (say 50 MB) is cut, saying how long it was."""
+    if value is None or len(value) <= MAX_EXAMPLE_CHARS:
+        return value
+    return f"{value[:MAX_EXAMPLE_CHARS]}... ({len(value):,} characters)"
 
 
 def _message(check: str, compiled: CompiledContract, column: str) -> str:

@@ -54,8 +54,10 @@ def parse_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
     if kind == "integer":
         return pl.when(stripped.str.contains(INTEGER_TEXT)).then(stripped.cast(pl.Int64, strict=False))
     if kind == "float":
-        # Polars also reads NaN/inf and 1_000; the contract rule is stricter: finite decimal numbers only.
-        return pl.when(stripped.str.contains(FLOAT_TEXT)).then(stripped.cast(pl.Float64, strict=False))
+        # Polars also reads NaN/inf and 1_000; the contract rule is stricter: finite decimal numbers only
+        # (digits that overflow a double, such as 1e400, would read as inf and are rejected too).
+        number = stripped.cast(pl.Float64, strict=False)
+        return pl.when(stripped.str.contains(FLOAT_TEXT) & number.is_finite()).then(number)
     if kind == "boolean":
         lowered = stripped.str.to_lowercase()
         return pl.when(lowered.is_in(TRUE_WORDS)).then(True).when(lowered.is_in(FALSE_WORDS)).then(False)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import LimitExceeded, UnreadableFile
@@ -74,6 +74,7 @@ class CsvReader:
         self.block_size = block_size
         self.malformed = MalformedLog()
         self.bytes_read = 0
+        self.quote_parity_odd = False
 
     def _text(self, log: bool) -> io.TextIOWrapper:
         stream = open_text_bytes(
@@ -81,7 +82,7 @@ class CsvReader:
         )
         return io.TextIOWrapper(io.BufferedReader(stream, 1 << 20), encoding="utf-8", newline="")
 
-    def _stdlib_reader(self, text: io.TextIOWrapper) -> Iterator[list[str]]:
+    def _stdlib_reader(self, text: Iterable[str]) -> Iterator[list[str]]:
         d = self.dialect
         return csv.reader(
             text,
@@ -116,7 +117,7 @@ class CsvReader:
             self.malformed.add()
             return "skip"
 
-        stream = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment)
+        stream = _QuoteCounter(open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment), d)
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
         try:
             reader = pacsv.open_csv(
@@ -145,6 +146,7 @@ class CsvReader:
                 batch = parsed.slice(1) if skip_header else parsed
                 skip_header = False
                 yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+            self.quote_parity_odd = stream.odd
         except (pa.ArrowInvalid, OSError) as exc:
             raise _reading_error(exc, self.block_size) from None
         finally:
@@ -186,6 +188,112 @@ class CsvReader:
             except csv.Error:
                 pass
         return found
+
+    def open_quote(self) -> RecordPlace | None:
+        """The last record, if a quoted field in it is never closed and so runs to the end of the file.
+
+        pyarrow (and the csv module) silently accept such a field; the data it swallows would be lost.
+        Only looked for when the file has an odd number of quote characters (counted while streaming).
+        """
+        if not self.quote_parity_odd:
+            return None
+        held: list[str] = []
+        last: tuple[int, int, int, list[str]] | None = None
+        with self._text(log=False) as text:
+
+            def lines() -> Iterator[str]:
+                for line in text:
+                    held.append(line)
+                    yield line
+
+            reader = self._stdlib_reader(lines())
+            header_pending = self.dialect.header
+            row = 0
+            line_after_previous = 0
+            try:
+                for record in reader:
+                    start_line = line_after_previous + 1
+                    line_after_previous = reader.line_num  # type: ignore[attr-defined]
+                    record_lines = held[:]
+                    held.clear()
+                    if not record:
+                        continue
+                    if header_pending:
+                        header_pending = False
+                        continue
+                    row += 1
+                    last = (row, start_line, line_after_previous, record_lines)
+            except csv.Error:
+                return None
+        if last is None:
+            return None
+        row, start_line, end_line, record_lines = last
+        record_text = "".join(record_lines)
+        if not _ends_in_open_quote(record_text, self.dialect):
+            return None
+        preview = record_text if len(record_text) <= PREVIEW_CHARS else record_text[: PREVIEW_CHARS - 3] + "..."
+        return RecordPlace(row, start_line, preview, end_line, spans_quoted_newline=True)
+
+
+class _QuoteCounter(io.RawIOBase):
+    """Passes a stream through, counting quote characters: an odd total may mean an unclosed quote."""
+
+    def __init__(self, inner: io.RawIOBase, dialect: CsvDialect) -> None:
+        self.inner = inner
+        self.quote = dialect.quotechar.encode("utf-8")
+        self.escaped = (dialect.escapechar + dialect.quotechar).encode("utf-8") if dialect.escapechar else None
+        self.count = 0
+
+    @property
+    def odd(self) -> bool:
+        return self.count % 2 == 1
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = self.inner.readinto(buffer) or 0
+        data = bytes(memoryview(buffer)[:size])
+        self.count += data.count(self.quote) - (data.count(self.escaped) if self.escaped else 0)
+        return size
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+def _ends_in_open_quote(text: str, dialect: CsvDialect) -> bool:
+    """Whether one record's text ends inside a quoted field (the quote-state rules of pyarrow's parser)."""
+    quote, escape = dialect.quotechar, dialect.escapechar
+    starts = (dialect.delimiter, "\n", "\r")
+    i = 0
+    while True:
+        opening = text.find(quote, i)
+        if opening < 0:
+            return False
+        if opening > 0 and text[opening - 1] not in starts:
+            i = opening + 1  # a quote inside an unquoted field is a literal character
+            continue
+        k = opening + 1
+        escaped = -1
+        while True:
+            closing = text.find(quote, k)
+            if escape is not None and escaped < k:
+                escaped = text.find(escape, k)
+                if escaped < 0:
+                    escape = None  # no escape character left in the record
+            if escape is not None and (closing < 0 or escaped < closing):
+                k = escaped + 2
+                continue
+            if closing < 0:
+                return True
+            if dialect.doublequote and text.startswith(quote, closing + 1):
+                k = closing + 2
+                continue
+            i = closing + 1
+            break
 
 
 def _guard(reader: pa.ipc.RecordBatchReader) -> Iterator[pa.RecordBatch]:

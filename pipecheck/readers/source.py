@@ -11,7 +11,7 @@ import lzma
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from pipecheck.readers import LimitExceeded, UnreadableFile
 
@@ -58,8 +58,9 @@ def sniff_inner(stream: IO[bytes]) -> bytes:
 class _ExpansionGuard(io.RawIOBase):
     """Counts decompressed bytes and stops a decompression bomb at a documented ratio."""
 
-    def __init__(self, inner: IO[bytes], compressed_size: int) -> None:
+    def __init__(self, inner: IO[bytes], compressed_size: int, raw: IO[bytes]) -> None:
         self.inner = inner
+        self.raw = raw
         self.limit = max(MIN_EXPANSION_ALLOWANCE, compressed_size * MAX_EXPANSION_RATIO)
         self.total = 0
 
@@ -77,22 +78,33 @@ class _ExpansionGuard(io.RawIOBase):
         buffer[: len(data)] = data
         return len(data)
 
+    def close(self) -> None:
+        # GzipFile, BZ2File and LZMAFile leave a file object they were given open: close it here.
+        try:
+            self.inner.close()
+        finally:
+            self.raw.close()
+            super().close()
+
 
 def open_binary(path: Path, compression: str | None) -> IO[bytes]:
     """The file's (decompressed) bytes as a stream; the file itself is opened read-only."""
     raw = path.open("rb")
     if compression is None:
         return raw
-    opener = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}.get(compression)
     inner: IO[bytes]
-    if opener is not None:
-        inner = opener(fileobj=raw, mode="rb")
+    if compression == "gzip":
+        inner = cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb"))
+    elif compression == "bz2":
+        inner = bz2.BZ2File(raw, mode="rb")  # BZ2File and LZMAFile take the file object positionally
+    elif compression == "xz":
+        inner = lzma.LZMAFile(raw, mode="rb")  # noqa: SIM115 (returned, closed by the caller)
     else:
         import pyarrow as pa
 
         inner = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
     size = path.stat().st_size
-    return io.BufferedReader(_ExpansionGuard(inner, size), buffer_size=READ_CHUNK)
+    return io.BufferedReader(_ExpansionGuard(inner, size, raw), buffer_size=READ_CHUNK)
 
 
 @dataclass
@@ -136,6 +148,7 @@ class DecodedStream(io.RawIOBase):
         self.pending = b""
         self.raw_offset = 0
         self.raw_newlines = 0
+        self.ends_in_cr = False
         self.partial_line = ""
         self.eof = False
         self._object_base = 0
@@ -149,7 +162,7 @@ class DecodedStream(io.RawIOBase):
         assert isinstance(exc, UnicodeDecodeError)
         if self.log is not None:
             bad = exc.object[exc.start : exc.end]
-            line = self.raw_newlines + exc.object[: exc.start].count(b"\n") + 1
+            line = self.raw_newlines + _line_breaks(exc.object[: exc.start], self.ends_in_cr) + 1
             preview = "".join(f"\\x{b:02x}" for b in bad[:8])
             self.log.add(DecodeProblem(line, self._object_base + exc.start, preview))
         return "\ufffd", exc.end
@@ -172,7 +185,8 @@ class DecodedStream(io.RawIOBase):
         final = not chunk
         text = self.decoder.decode(chunk, final=final)
         self.raw_offset += len(chunk)
-        self.raw_newlines += chunk.count(b"\n")
+        self.raw_newlines += _line_breaks(chunk, self.ends_in_cr)
+        self.ends_in_cr = chunk.endswith(b"\r") if chunk else self.ends_in_cr
         if self.comment is not None:
             text = self._blank_comments(text, final)
         self.pending += text.encode("utf-8", errors="surrogatepass")
@@ -194,6 +208,12 @@ class DecodedStream(io.RawIOBase):
             self.raw.close()
         finally:
             super().close()
+
+
+def _line_breaks(data: bytes, after_cr: bool) -> int:
+    """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes."""
+    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    return breaks - 1 if after_cr and data.startswith(b"\n") else breaks
 
 
 def _strip_content(line: str) -> str:
