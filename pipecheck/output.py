@@ -52,8 +52,7 @@ def emit(report: RunReport, targets: list[Target], *, color: bool, quiet: bool) 
         context = RenderContext(color=color and to_terminal, quiet=quiet, width=_width() if to_terminal else 120)
         text = renderer(OutputFormat(target.format))(report, context)
         if target.path is None:
-            sys.stdout.write(text)
-            sys.stdout.flush()
+            _write_stdout(text)
         else:
             write_atomically(target.path, text)
         if target.format == OutputFormat.GITHUB:
@@ -76,7 +75,7 @@ def append_step_summary(report: RunReport) -> None:
         return
     text = renderer(OutputFormat.MARKDOWN)(report, RenderContext())
     try:
-        with open(path, "a", encoding="utf-8") as handle:
+        with open(path, "a", encoding="utf-8", errors="backslashreplace") as handle:
             if handle.tell() > 0:
                 text = "\n" + text
             handle.write(text)
@@ -84,11 +83,21 @@ def append_step_summary(report: RunReport) -> None:
         sys.stderr.write(f"pipecheck: warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}\n")
 
 
+def _write_stdout(text: str) -> None:
+    # A file name that is not valid UTF-8 arrives as lone surrogates; show them escaped, never crash.
+    sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace"))
+    sys.stdout.flush()
+
+
 def _width() -> int:
-    try:
-        return max(80, os.get_terminal_size().columns)
-    except OSError:
-        return int(os.environ.get("COLUMNS", "120"))
+    """The terminal's width; COLUMNS (a number) when output is not a terminal; else 120."""
+    if sys.stdout.isatty():
+        try:
+            return max(80, os.get_terminal_size().columns)
+        except OSError:
+            pass
+    columns = os.environ.get("COLUMNS", "")
+    return max(80, int(columns)) if columns.isdigit() else 120
 
 
 def write_atomically(path: Path, text: str) -> None:
@@ -98,7 +107,7 @@ def write_atomically(path: Path, text: str) -> None:
         raise UsageError(f"{path}: directory {folder} does not exist")
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())

@@ -28,7 +28,7 @@ def test_clirunner_good_files_exit_0_contract_found_by_match_globs() -> None:
 
 
 def test_clirunner_bad_file_exit_1_with_table_of_findings() -> None:
-    result = CliRunner().invoke(app, ["validate", "sample_data/orders_bad.csv", "--no-color"])
+    result = CliRunner().invoke(app, ["validate", "sample_data/orders_bad.csv", "--no-color"], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     for check in ("malformed_row", "extra_column", "type", "nullable", "pattern", "allowed", "min", "max", "unique"):
         assert check in result.output
@@ -130,3 +130,21 @@ def test_subprocess_exit_codes_and_no_color(root: Path) -> None:
     usage = run_subprocess("validate", "nope.csv", cwd=root, env=env)
     assert usage.exit_code == 2 and usage.stderr.strip() == "pipecheck: error: nope.csv: no such file"
     assert run_subprocess("--version", cwd=root).stdout.startswith("pipecheck ")
+
+
+def test_file_name_that_is_not_utf8_is_reported_not_crashed(root: Path, tmp_path: Path) -> None:
+    name = os.fsencode(tmp_path) + b"/orders-\xff.csv"
+    with open(name, "wb") as handle:
+        handle.write(b"order_id\n1\n")
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: c\ncolumns:\n  order_id: {type: integer}\n")
+    for fmt in ("rich", "json", "github", "markdown"):
+        result = run_subprocess("validate", os.fsdecode(name), "-c", contract, "--format", fmt, cwd=root)
+        assert result.exit_code == 0, (fmt, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_non_numeric_columns_variable_is_ignored(root: Path) -> None:
+    env = {**os.environ, "COLUMNS": "wide"}
+    result = run_subprocess("validate", "sample_data/orders.csv", cwd=root, env=env)
+    assert result.exit_code == 0, result.stderr
