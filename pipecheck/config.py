@@ -40,7 +40,10 @@ class Settings:
             "max_examples": str(self.max_examples),
             "fail_on": self.fail_on,
         }
-        return [(key, value, self.sources.get(key, "default")) for key, value in values.items()]
+        # root and config_file are found, not set: say how, rather than calling them defaults.
+        found = "nearest config file" if self.config_file else "no config file found"
+        where = {"root": found, "config_file": found}
+        return [(key, value, self.sources.get(key, where.get(key, "default"))) for key, value in values.items()]
 
 
 def find_config(start: Path) -> tuple[Path | None, dict[str, Any]]:
@@ -107,7 +110,10 @@ def _apply(settings: Settings, key: str, value: Any, source: str, base: Path) ->
             raise ConfigError(f"{source}: files must map globs to contract paths")
         settings.files = dict(value)
     elif key == "format":
-        settings.format = [value] if isinstance(value, str) else list(value)
+        formats = [value] if isinstance(value, str) else value
+        if not isinstance(formats, list) or not formats or not all(isinstance(f, str) for f in formats):
+            raise ConfigError(f"{source}: format must be a format name or a list of them, got {value!r}")
+        settings.format = list(formats)
     elif key == "max_examples":
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{source}: max_examples must be a whole number >= 0, got {value!r}")

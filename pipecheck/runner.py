@@ -77,8 +77,8 @@ class ContractCatalog:
                 return self.settings.root / contract
         hits = [p for p in self.all_contracts() if any(glob_matches(g, relative) for g in self.load(p).match)]
         if len(hits) > 1:
-            names = " and ".join(_display(h) for h in hits)
-            raise ConfigError(f"{data}: matched by two contracts, {names}; narrow their match globs")
+            names = ", ".join(_display(h) for h in hits[:-1]) + f" and {_display(hits[-1])}"
+            raise ConfigError(f"{data}: matched by {len(hits)} contracts, {names}; narrow their match globs")
         return hits[0] if hits else None
 
 
