@@ -74,11 +74,14 @@ def match_header(names: list[str], contract: Contract, *, delimiter: str | None 
         if spec.required:
             missing.append(name)
 
+    one_column_header = delimiter is not None and len(names) == 1 and _looks_delimited(names[0])
     for name in missing:
         close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? (renamed upstream?)" if close else None
-        if hint is None and delimiter is not None and len(names) == 1 and _looks_delimited(names[0]):
-            hint = f"the header is one column: is the delimiter really {delimiter!r}? (set csv.delimiter)"
+        if one_column_header:
+            # "a;b" read as one column: the delimiter is wrong, not the column names.
+            hint: str | None = f"the header is one column: is the delimiter really {delimiter!r}? (set csv.delimiter)"
+        else:
+            hint = f"did you mean {close[0]!r}? (renamed upstream?)" if close else None
         result.findings.append(
             Finding("missing_column", f"required column {name!r} is missing", column=name, hint=hint)
         )

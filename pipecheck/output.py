@@ -85,7 +85,8 @@ def append_step_summary(report: RunReport) -> None:
 
 def _write_stdout(text: str) -> None:
     # A file name that is not valid UTF-8 arrives as lone surrogates; show them escaped, never crash.
-    sys.stdout.buffer.write(text.encode(sys.stdout.encoding or "utf-8", errors="backslashreplace"))
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
     sys.stdout.flush()
 
 

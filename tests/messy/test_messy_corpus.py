@@ -281,11 +281,6 @@ def test_semicolon_file_with_comma_is_a_missing_column(check: Check) -> None:
     assert {f["column"] for f in missing} == {"fieldNameA", "fieldNameB"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="header.py (not in this change's scope): a close name match ('did you mean fieldNameA;fieldNameB?') "
-    "pre-empts the delimiter hint when the whole header is one column holding another delimiter",
-)
 def test_semicolon_file_with_comma_hints_at_the_delimiter(check: Check) -> None:
     columns = {"fieldNameA": {"type": "string"}, "fieldNameB": {"type": "string"}}
     outcome = check(contract(columns), FRICTIONLESS / "issue-1009-semicolon.csv")
