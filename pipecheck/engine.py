@@ -217,10 +217,14 @@ def _malformed_finding(reader: CsvReader, malformed: list[tuple[RecordPlace, int
 
 
 def _open_quote_finding(place: RecordPlace) -> Finding:
+    swallowed = (
+        f", so lines {place.line}-{place.end_line} were read as one record (row {place.row})"
+        if place.end_line > place.line
+        else f" (row {place.row})"
+    )
     return Finding(
         "malformed_row",
-        f"a quoted field opened at line {place.line} is never closed: it runs to the end of the file "
-        f"(line {place.end_line}), so lines {place.line}-{place.end_line} were read as one value of row {place.row}",
+        f"a quoted field opened at line {place.line} is never closed: it runs to the end of the file{swallowed}",
         examples=[
             Example(row=place.row, line=place.line, value=place.text, note="unterminated quote runs to end of file")
         ],
