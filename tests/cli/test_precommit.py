@@ -12,8 +12,9 @@ own, from the package index: that costs about a minute, so it happens once per t
 * `test_try_repo_end_to_end` runs the real `pre-commit try-repo` once (try-repo always builds in a
   fresh temporary store and ignores PRE_COMMIT_HOME).
 
-Under pytest-xdist both workers share the snapshot and the PRE_COMMIT_HOME (built under a file
-lock; pre-commit locks its store itself), so the environment is built once, not once per worker.
+Under pytest-xdist both workers share the snapshot and the PRE_COMMIT_HOME (each built under a
+file lock of its own; pre-commit locks its store itself), so the environment is built once, not once
+per worker, and the try-repo build can run on the other worker at the same time.
 Every test works in a git repository of its own under its tmp_path.
 """
 
@@ -205,7 +206,7 @@ class PreCommit:
 def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> HookRepo:
     """This checkout as it is on disk, committed to a throwaway git repository (built once per session)."""
     shared = _session_dir(tmp_path_factory)
-    with _locked(shared / "lock"):
+    with _locked(shared / "snapshot.lock"):
         repo = shared / "pipecheck-repo"
         if not (repo / ".git").is_dir():
             try:
@@ -234,7 +235,10 @@ def precommit(hook_repo: HookRepo, tmp_path_factory: pytest.TempPathFactory) -> 
     home = shared / "pre-commit-home"
     config = shared / "hooks-config.yaml"
     timing = shared / "install-seconds"
-    with _locked(shared / "lock"):
+    failure = shared / "install-failed"
+    with _locked(shared / "install.lock"):
+        if failure.exists():  # another worker tried already: do not spend another minute failing
+            pytest.fail(failure.read_text(encoding="utf-8"), pytrace=False)
         if not timing.exists():
             # The config `pre-commit try-repo <hook_repo>` writes: every hook of the manifest, pinned.
             manifest = yaml.safe_load((hook_repo.path / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
@@ -247,7 +251,9 @@ def precommit(hook_repo: HookRepo, tmp_path_factory: pytest.TempPathFactory) -> 
             start = time.monotonic()
             result = _pre_commit("install-hooks", "--config", config, cwd=workdir, home=home)
             seconds = time.monotonic() - start
-            assert result.exit_code == 0, f"pre-commit install-hooks failed:\n{result.stdout}\n{result.stderr}"
+            if result.exit_code != 0:
+                failure.write_text(f"pre-commit install-hooks failed:\n{result.stdout}\n{result.stderr}")
+                pytest.fail(failure.read_text(encoding="utf-8"), pytrace=False)
             timing.write_text(f"{seconds:.1f}", encoding="utf-8")
         return PreCommit(hook_repo, home, config, float(timing.read_text(encoding="utf-8")))
 
