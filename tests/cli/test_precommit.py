@@ -473,3 +473,11 @@ def test_repository_dogfoods_its_hooks(hook: str, hook_repo: HookRepo, tmp_path:
         assert "sample_data/orders_bad.csv" not in verdicts
     else:
         assert "contract(s) valid" in proc.stdout
+
+
+def test_example_config_uses_the_published_hooks(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "pre-commit-config.yaml"
+    result = _pre_commit("validate-config", example, cwd=tmp_path, home=tmp_path)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    (repo,) = yaml.safe_load(example.read_text(encoding="utf-8"))["repos"]
+    assert {hook["id"] for hook in repo["hooks"]} == set(_manifest())
