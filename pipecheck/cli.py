@@ -98,6 +98,7 @@ def validate(
     """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
     from pipecheck.config import load_settings
     from pipecheck.output import emit, parse_targets
+    from pipecheck.progress import ProgressDisplay, progress_wanted
     from pipecheck.runner import Request, run
 
     if fail_on is not None and fail_on not in ("error", "warning"):
@@ -107,16 +108,19 @@ def validate(
         {"schemas": schemas, "format": formats, "max_examples": max_examples, "fail_on": fail_on},
     )
     targets = parse_targets(settings.format, output)
-    report = run(
-        Request(
-            paths=data,
-            settings=settings,
-            contract=contract,
-            skip_unmatched=skip_unmatched,
-            fail_fast=fail_fast,
-            jobs=jobs,
+    to_stdout = [t.format for t in targets if t.path is None]
+    with ProgressDisplay(enabled=progress_wanted(to_stdout, quiet)) as progress:
+        report = run(
+            Request(
+                paths=data,
+                settings=settings,
+                contract=contract,
+                skip_unmatched=skip_unmatched,
+                fail_fast=fail_fast,
+                jobs=jobs,
+                progress=progress,
+            )
         )
-    )
     emit(report, targets, color=_color(no_color), quiet=quiet)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,11 @@ class Options:
     fail_fast: bool = False
     fail_on: Severity = "error"
     block_size: int = 16 << 20
+    progress: ProgressSink | None = None
+
+
+# Called after each batch with (file, bytes done, bytes in all, rows so far); from worker threads.
+ProgressSink = Callable[[str, int, int | None, int], None]
 
 
 @dataclass
@@ -151,6 +157,8 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
         tally.merge(
             check_batch(compiled, frame, is_text=True, first_ordinal=tally.rows, max_examples=options.max_examples)
         )
+        if options.progress is not None:
+            options.progress(report.path, reader.bytes_done(), _size(reader.path), tally.rows)
         if options.fail_fast and _has_error(tally, compiled):
             stopped_early = True
             break
@@ -232,6 +240,13 @@ def _open_quote_finding(place: RecordPlace) -> Finding:
     )
 
 
+def _size(path: Path) -> int | None:
+    try:
+        return sum(p.stat().st_size for p in path.rglob("*.parquet")) if path.is_dir() else path.stat().st_size
+    except OSError:
+        return None
+
+
 # ---------------------------------------------------------------- Parquet
 
 
@@ -242,6 +257,7 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     from pipecheck.storage_types import convert_batch, storage_findings
 
     reader = ParquetReader(path)
+    total_rows = reader.row_count() if options.progress is not None else None
     schema = reader.schema()
     header = match_header(list(schema.names), compiled.contract)
     report.findings.extend(header.findings)
@@ -255,6 +271,9 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
         part = check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
         part.rows = batch.num_rows  # a frame without columns (none readable) has height 0, the batch does not
         tally.merge(part)
+        if options.progress is not None and total_rows:
+            size = _size(path)
+            options.progress(report.path, int((size or 0) * tally.rows / total_rows), size, tally.rows)
         if options.fail_fast and _has_error(tally, compiled):
             stopped_early = True
             break

@@ -7,6 +7,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipecheck import __version__
 from pipecheck.compile import CompiledContract, compile_contract
@@ -15,6 +16,9 @@ from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ConfigError, UsageError
 from pipecheck.findings import FileReport, RunReport, Severity
+
+if TYPE_CHECKING:
+    from pipecheck.engine import ProgressSink
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Request:
     skip_unmatched: bool = False
     fail_fast: bool = False
     jobs: int = 0
+    progress: ProgressSink | None = None
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -117,7 +122,9 @@ def run(request: Request) -> RunReport:
     if plan:
         import pandera.polars  # noqa: F401  (once, before the workers start, so file timings exclude it)
 
-    options = Options(max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on)
+    options = Options(
+        max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress
+    )
 
     def one(item: tuple[Path, Path]) -> FileReport:
         path, contract_path = item

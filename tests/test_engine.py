@@ -101,3 +101,16 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     assert [f.to_dict() for f in spilled.findings] == [f.to_dict() for f in in_memory.findings]
     (unique,) = [f for f in spilled.findings if f.check == "unique"]
     assert [e.row for e in unique.examples] == [2, 29_000]
+
+
+def test_progress_reports_bytes_and_rows_up_to_the_whole_file(tmp_path: Path) -> None:
+    path = tmp_path / "data.csv"
+    write_rows(path, 20_000, duplicate_at=0, negative_every=100_000)
+    updates: list[tuple[str, int, int | None, int]] = []
+    options = Options(block_size=32 << 10, progress=lambda *update: updates.append(update))
+    validate_file(path, "data.csv", compile_contract(CONTRACT), "c", options)
+    assert len(updates) > 3
+    done = [u[1] for u in updates]
+    assert done == sorted(done) and done[-1] == path.stat().st_size
+    assert {u[2] for u in updates} == {path.stat().st_size}
+    assert updates[-1][3] == 20_000 and updates[0][0] == "data.csv"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.source import DecodeLog, open_text_bytes
+from pipecheck.readers.source import DecodedStream, DecodeLog, open_text_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -73,7 +73,8 @@ class CsvReader:
         self.decode_log = decode_log
         self.block_size = block_size
         self.malformed = MalformedLog()
-        self.bytes_read = 0
+        self._decoded: DecodedStream | None = None
+        self._furthest = 0
         self.quote_parity_odd = False
 
     def _text(self, log: bool) -> io.TextIOWrapper:
@@ -104,6 +105,12 @@ class CsvReader:
                 raise UnreadableFile(f"cannot parse the header: {exc}") from None
         raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
 
+    def bytes_done(self) -> int:
+        """How far into the file (on disk) the batch reader has got, for progress display."""
+        if self._decoded is not None:
+            self._furthest = max(self._furthest, self._decoded.disk_position())
+        return self._furthest
+
     def batches(self, width: int, wanted: dict[str, int]) -> Iterator[pa.RecordBatch]:
         """Record batches of the wanted columns (name -> position) as text, header row excluded."""
         import pyarrow as pa
@@ -117,7 +124,9 @@ class CsvReader:
             self.malformed.add()
             return "skip"
 
-        stream = _QuoteCounter(open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment), d)
+        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment)
+        self._decoded = decoded
+        stream = _QuoteCounter(decoded, d)
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
         try:
             reader = pacsv.open_csv(

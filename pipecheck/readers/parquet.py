@@ -41,6 +41,15 @@ class ParquetReader:
         """The columns as stored (read from the footer, no data scanned)."""
         return self._open().schema
 
+    def row_count(self) -> int | None:
+        """Rows in the file(s), from the footer metadata."""
+        import pyarrow as pa
+
+        try:
+            return int(self._open().count_rows())
+        except (pa.ArrowException, OSError):
+            return None
+
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
 

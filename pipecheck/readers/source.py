@@ -203,7 +203,20 @@ class DecodedStream(io.RawIOBase):
         assert self.comment is not None
         return "".join(_strip_content(line) if line.startswith(self.comment) else line for line in lines)
 
+    def disk_position(self) -> int:
+        """Bytes of the file on disk consumed so far (compressed bytes for a compressed file)."""
+        if self.closed:
+            return int(getattr(self, "_final_position", 0))
+        source: Any = self.raw
+        guard = getattr(source, "raw", None)
+        disk = guard.raw if isinstance(guard, _ExpansionGuard) else source
+        try:
+            return int(disk.tell())
+        except (OSError, ValueError):
+            return 0
+
     def close(self) -> None:
+        self._final_position = self.disk_position()
         try:
             self.raw.close()
         finally:
