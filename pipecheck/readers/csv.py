@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.source import DecodedStream, DecodeLog, open_text_bytes
+from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, open_text_bytes
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -79,7 +79,12 @@ class CsvReader:
 
     def _text(self, log: bool) -> io.TextIOWrapper:
         stream = open_text_bytes(
-            self.path, self.compression, self.dialect.encoding, self.decode_log if log else None, self.dialect.comment
+            self.path,
+            self.compression,
+            self.dialect.encoding,
+            self.decode_log if log else None,
+            self.dialect.comment,
+            _quoting(self.dialect),
         )
         return io.TextIOWrapper(io.BufferedReader(stream, 1 << 20), encoding="utf-8", newline="")
 
@@ -124,7 +129,7 @@ class CsvReader:
             self.malformed.add()
             return "skip"
 
-        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment)
+        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, _quoting(d))
         self._decoded = decoded
         stream = _QuoteCounter(decoded, d)
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
@@ -273,36 +278,13 @@ class _QuoteCounter(io.RawIOBase):
             super().close()
 
 
+def _quoting(dialect: CsvDialect) -> Quoting:
+    return Quoting(dialect.quotechar, dialect.delimiter, dialect.escapechar, dialect.doublequote)
+
+
 def _ends_in_open_quote(text: str, dialect: CsvDialect) -> bool:
     """Whether one record's text ends inside a quoted field (the quote-state rules of pyarrow's parser)."""
-    quote, escape = dialect.quotechar, dialect.escapechar
-    starts = (dialect.delimiter, "\n", "\r")
-    i = 0
-    while True:
-        opening = text.find(quote, i)
-        if opening < 0:
-            return False
-        if opening > 0 and text[opening - 1] not in starts:
-            i = opening + 1  # a quote inside an unquoted field is a literal character
-            continue
-        k = opening + 1
-        escaped = -1
-        while True:
-            closing = text.find(quote, k)
-            if escape is not None and escaped < k:
-                escaped = text.find(escape, k)
-                if escaped < 0:
-                    escape = None  # no escape character left in the record
-            if escape is not None and (closing < 0 or escaped < closing):
-                k = escaped + 2
-                continue
-            if closing < 0:
-                return True
-            if dialect.doublequote and text.startswith(quote, closing + 1):
-                k = closing + 2
-                continue
-            i = closing + 1
-            break
+    return _quoting(dialect).ends_in_quote(text)
 
 
 def _guard(reader: pa.ipc.RecordBatchReader) -> Iterator[pa.RecordBatch]:

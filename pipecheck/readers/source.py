@@ -8,6 +8,7 @@ import gzip
 import io
 import itertools
 import lzma
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,10 +135,18 @@ class DecodedStream(io.RawIOBase):
     """UTF-8 bytes of a stream in any declared encoding; undecodable bytes become U+FFFD and are logged.
 
     Optional: physical lines starting with `comment` are emptied (kept as blank lines, so line
-    numbers stay true), since pyarrow's CSV parser has no comment option.
+    numbers stay true), since pyarrow's CSV parser has no comment option. A line inside a quoted
+    field is a value's continuation, never a comment (`quoting` gives the dialect's quote rules).
     """
 
-    def __init__(self, raw: IO[bytes], encoding: str, log: DecodeLog | None, comment: str | None = None) -> None:
+    def __init__(
+        self,
+        raw: IO[bytes],
+        encoding: str,
+        log: DecodeLog | None,
+        comment: str | None = None,
+        quoting: Quoting | None = None,
+    ) -> None:
         self.raw = raw
         name = codecs.lookup(encoding).name
         if name == "utf-8":
@@ -145,6 +154,8 @@ class DecodedStream(io.RawIOBase):
         self.decoder = codecs.getincrementaldecoder(name)(errors=self._register_handler())
         self.log = log
         self.comment = comment
+        self.quoting = quoting or Quoting()
+        self.in_quote = False
         self.pending = b""
         self.raw_offset = 0
         self.raw_newlines = 0
@@ -197,11 +208,18 @@ class DecodedStream(io.RawIOBase):
         if final:
             complete, self.partial_line = text, ""
         else:
-            cut = text.rfind("\n") + 1
+            # a CR at the very end may be the first half of a CRLF: keep it for the next chunk
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
             complete, self.partial_line = text[:cut], text[cut:]
-        lines = complete.splitlines(keepends=True)
         assert self.comment is not None
-        return "".join(_strip_content(line) if line.startswith(self.comment) else line for line in lines)
+        out = []
+        for line in _LINES.findall(complete):  # CSV line breaks only (str.splitlines also splits at \f, \u2028, ...)
+            if not self.in_quote and line.startswith(self.comment):
+                out.append(_strip_content(line))
+            else:
+                self.in_quote = self.quoting.ends_in_quote(line, self.in_quote)
+                out.append(line)
+        return "".join(out)
 
     def disk_position(self) -> int:
         """Bytes of the file on disk consumed so far (compressed bytes for a compressed file)."""
@@ -223,6 +241,53 @@ class DecodedStream(io.RawIOBase):
             super().close()
 
 
+@dataclass(frozen=True)
+class Quoting:
+    """A CSV dialect's quoting rules, as pyarrow's parser applies them."""
+
+    quote: str = '"'
+    delimiter: str = ","
+    escape: str | None = None
+    doublequote: bool = True
+
+    def ends_in_quote(self, text: str, in_quote: bool = False) -> bool:
+        """Whether `text` (starting at a field start, inside a quoted field if `in_quote`) ends inside quotes.
+
+        A quote opens a field only as its first character (text start, or after a delimiter or line
+        break); elsewhere it is literal. Inside quotes, a doubled quote (doublequote) or an escaped
+        character does not close the field. Cost grows with the quote characters, not the text.
+        """
+        quote, escape = self.quote, self.escape
+        starts = (self.delimiter, "\n", "\r")
+        escaped = -1
+        i = 0
+        while True:
+            found = text.find(quote, i)
+            if not in_quote:
+                if found < 0:
+                    return False
+                in_quote = found == 0 or text[found - 1] in starts
+                i = found + 1
+                continue
+            if escape is not None and escaped < i:
+                escaped = text.find(escape, i)
+                if escaped < 0:
+                    escape = None  # none left in the text
+            if escape is not None and (found < 0 or escaped < found):
+                i = escaped + 2
+                continue
+            if found < 0:
+                return True
+            if self.doublequote and text.startswith(quote, found + 1):
+                i = found + 2
+                continue
+            in_quote = False
+            i = found + 1
+
+
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def _line_breaks(data: bytes, after_cr: bool) -> int:
     """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes."""
     breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
@@ -234,6 +299,11 @@ def _strip_content(line: str) -> str:
 
 
 def open_text_bytes(
-    path: Path, compression: str | None, encoding: str, log: DecodeLog | None, comment: str | None
+    path: Path,
+    compression: str | None,
+    encoding: str,
+    log: DecodeLog | None,
+    comment: str | None,
+    quoting: Quoting | None = None,
 ) -> DecodedStream:
-    return DecodedStream(open_binary(path, compression), encoding, log, comment)
+    return DecodedStream(open_binary(path, compression), encoding, log, comment, quoting)

@@ -552,3 +552,30 @@ def test_usage_missing_contract_file(files: tuple[Path, Path], tmp_path: Path) -
     data, _ = files
     line = usage_error(["validate", str(data), "--contract", str(tmp_path / "none.yaml"), "--format", "json"])
     assert "contract file not found" in line
+
+
+# ---------------------------------------------------------------- comment lines
+
+
+COMMENTED = "contract: t\ncsv: {comment: '#'}\ncolumns:\n  a: {type: integer}\n  b: {type: string, allowed: [x]}\n"
+
+
+def test_a_comment_marker_inside_a_quoted_field_is_data_not_a_comment(check: Check) -> None:
+    outcome = check(COMMENTED, '# about\na,b\n1,"note\n# not a comment"\n# a comment\nq,x\n')
+    assert rows_of(outcome.only("allowed", "b"), "row", "line", "value") == [(1, 3, "note\n# not a comment")]
+    assert rows_of(outcome.only("type", "a"), "row", "line") == [(2, 6)]
+    assert "malformed_row" not in outcome.checks()
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x1e", "\x85"])
+def test_comment_lines_split_at_csv_line_breaks_only(separator: str, check: Check) -> None:
+    outcome = check(COMMENTED, f"a,b\n1,x{separator}#kept\nq,x\n")
+    assert rows_of(outcome.only("allowed", "b"), "row", "value") == [(1, f"x{separator}#kept")]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_comment_lines_with_any_line_ending(newline: str, check: Check) -> None:
+    text = newline.join(["# head", "a,b", "1,x", "# mid", "q,x", "#", "3,x", ""])
+    outcome = check(COMMENTED, text.encode())
+    assert outcome.file["rows"] == 3
+    assert rows_of(outcome.only("type", "a"), "row", "line") == [(2, 5)]
