@@ -155,6 +155,14 @@ def peer_status() -> dict[str, str]:
 
 def versions() -> dict[str, str]:
     out: dict[str, str] = {"python": platform.python_version()}
+    try:
+        # pipecheck as measured: the working tree (other work in progress shows as -dirty)
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, check=False, capture_output=True, text=True
+        )
+        out["pipecheck-tree"] = described.stdout.strip()
+    except OSError:
+        pass
     code = (
         "import json, sys\nfrom importlib.metadata import version, PackageNotFoundError\nd = {}\n"
         "for n in sys.argv[1:]:\n    try: d[n] = version(n)\n    except PackageNotFoundError: pass\n"
@@ -384,36 +392,85 @@ def violations_text(row: dict[str, Any]) -> str:
     return f"{v['found_rows']}/{v['expected_rows']} ({v['columns_matched']}/{v['columns']} cols){mark}"
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    head = ("tool", "format", "size", "wall s", "cpu s", "peak RSS MB", "x floor", "violations found", "note")
-    lines = [head]
+def add_cpu_ratios(rows: list[dict[str, Any]]) -> None:
+    """cpu x floor: a tool's CPU seconds over those of the best floor reader (same size and
+    format). Less sensitive than wall time to other load on the machine."""
+    floors = {(r["size"], r["format"]): r["cpu_s"] for r in rows if r.get("best") and "cpu_s" in r}
+    for row in rows:
+        floor = floors.get((row["size"], row["format"]))
+        if floor and "cpu_s" in row:
+            row["cpu_ratio_to_floor"] = row["cpu_s"] / floor
+
+
+HEAD = (
+    "tool",
+    "format",
+    "size",
+    "wall s",
+    "x floor",
+    "cpu s",
+    "cpu x floor",
+    "peak RSS MB",
+    "violations found",
+    "note",
+)
+
+
+def table_lines(rows: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    add_cpu_ratios(rows)
+    lines: list[tuple[str, ...]] = []
     for row in rows:
         if "wall_s" not in row:
-            lines.append((row["label"], row["format"], row["size"], "-", "-", "-", "-", "-", row.get("status", "")))
+            lines.append((row["label"], row["format"], row["size"], *["-"] * 6, row.get("status", "")))
             continue
         runs = f"{row['runs']} run" + ("s" if row["runs"] != 1 else "")
         note = "; ".join(x for x in (runs, row.get("note", ""), row.get("status", "")) if x)
         ratio = f"{row['ratio_to_floor']:.1f}" if "ratio_to_floor" in row else "-"
+        cpu_ratio = f"{row['cpu_ratio_to_floor']:.1f}" if "cpu_ratio_to_floor" in row else "-"
         lines.append(
             (
                 row["label"],
                 row["format"],
                 row["size"],
                 f"{row['wall_s']:.2f}",
-                f"{row['cpu_s']:.2f}",
-                f"{row['peak_rss_mb']:.0f}",
                 ratio,
+                f"{row['cpu_s']:.2f}",
+                cpu_ratio,
+                f"{row['peak_rss_mb']:.0f}",
                 violations_text(row),
                 note,
             )
         )
-    widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
+    return lines
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [HEAD, *table_lines(rows)]
+    widths = [max(len(str(line[i])) for line in lines) for i in range(len(HEAD))]
     out = []
     for n, line in enumerate(lines):
         out.append("  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(line)).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    out = ["| " + " | ".join(HEAD) + " |", "|" + "|".join(" --- " for _ in HEAD) + "|"]
+    out += ["| " + " | ".join(line) + " |" for line in table_lines(rows)]
+    return "\n".join(out)
+
+
+def report(as_markdown: bool) -> int:
+    """Print the table of an existing bench/results.json (no measuring)."""
+    payload = json.loads(RESULTS.read_text())
+    order = {s: i for i, s in enumerate(SIZES)}
+    rows = sorted(payload["results"], key=lambda r: (order.get(r["size"], 9), r["format"] != "csv"))
+    print(markdown(rows) if as_markdown else table(rows))
+    if payload.get("startup"):
+        s = payload["startup"]
+        print(f"\npipecheck --version: {s['wall_s']:.3f}s wall (median of {s['runs']}), {s['peak_rss_mb']:.0f} MB")
+    return 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -429,6 +486,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--peer-sizes", default=None, help="sizes at which peers run (default: all of --sizes); e.g. 100k,1m"
     )
     parser.add_argument("--merge", action="store_true", help="keep rows of bench/results.json not re-measured")
+    parser.add_argument("--report", action="store_true", help="only print the table of bench/results.json")
+    parser.add_argument("--markdown", action="store_true", help="with --report: as a Markdown table")
     args = parser.parse_args(argv)
     args.sizes = [s.strip().lower() for s in args.sizes.split(",") if s.strip()]
     args.formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
@@ -451,6 +510,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        return report(args.markdown)
     started = dt.datetime.now(dt.UTC)
     meta = generate(args.sizes)
     status: dict[str, str] = {}
@@ -464,9 +525,11 @@ def main(argv: list[str] | None = None) -> int:
     previous: list[dict[str, Any]] = []
     if args.merge and RESULTS.exists():
         try:
-            previous = json.loads(RESULTS.read_text()).get("results", [])
+            earlier = json.loads(RESULTS.read_text())
         except ValueError:
-            previous = []
+            earlier = {}
+        previous = earlier.get("results", [])
+        meta = {**earlier.get("expected", {}), **meta}
     payload: dict[str, Any] = {
         "started": started.isoformat(timespec="seconds"),
         "machine": {
