@@ -225,16 +225,19 @@ def _malformed_finding(reader: CsvReader, malformed: list[tuple[RecordPlace, int
 
 
 def _open_quote_finding(place: RecordPlace) -> Finding:
+    record = f"row {place.row}" if place.row else "the header"
     swallowed = (
-        f", so lines {place.line}-{place.end_line} were read as one record (row {place.row})"
+        f", so lines {place.line}-{place.end_line} were read as one record ({record})"
         if place.end_line > place.line
-        else f" (row {place.row})"
+        else f" ({record})"
     )
     return Finding(
         "malformed_row",
         f"a quoted field opened at line {place.line} is never closed: it runs to the end of the file{swallowed}",
         examples=[
-            Example(row=place.row, line=place.line, value=place.text, note="unterminated quote runs to end of file")
+            Example(
+                row=place.row or None, line=place.line, value=place.text, note="unterminated quote runs to end of file"
+            )
         ],
         hint=f"add the missing closing quote on line {place.line}",
     )

@@ -204,7 +204,7 @@ class CsvReader:
         return found
 
     def open_quote(self) -> RecordPlace | None:
-        """The last record, if a quoted field in it is never closed and so runs to the end of the file.
+        """The last record (row 0: the header), if a quoted field in it never closes and runs to the end of the file.
 
         pyarrow (and the csv module) silently accept such a field; the data it swallows would be lost.
         Only looked for when the file has an odd number of quote characters (counted while streaming).
@@ -234,6 +234,7 @@ class CsvReader:
                         continue
                     if header_pending:
                         header_pending = False
+                        last = (0, start_line, line_after_previous, record_lines)  # row 0: the header
                         continue
                     row += 1
                     last = (row, start_line, line_after_previous, record_lines)

@@ -60,6 +60,14 @@ def test_unterminated_quote_on_the_last_line(check: Check) -> None:
     assert "opened at line 4" in finding["message"] and "end of the file" in finding["message"]
 
 
+def test_unterminated_quote_in_the_header(check: Check) -> None:
+    outcome = check(AB, 'a,"b\n1,x\n2,y\n')
+    finding = outcome.only("malformed_row")
+    assert "opened at line 1" in finding["message"] and "(the header)" in finding["message"]
+    assert rows_of(finding, "row", "line") == [(None, 1)]
+    assert outcome.file["rows"] == 0
+
+
 def test_unterminated_quote_in_a_short_record_is_also_malformed(check: Check) -> None:
     outcome = check(AB, 'a,b\n1,x\n"2,oops\n3,y\n')
     malformed = [f for f in outcome.findings if f["check"] == "malformed_row"]

@@ -8,6 +8,8 @@ import lzma
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipecheck.readers.source import Quoting, _line_breaks, open_binary
 
@@ -64,3 +66,18 @@ def test_compressed_streams_close_the_file_they_opened(kind: str, compress: obje
     guard = stream.raw  # type: ignore[attr-defined]
     stream.close()
     assert guard.raw.closed  # the on-disk file handle, which GzipFile/BZ2File/LZMAFile leave open
+
+
+def _stdlib_ends_in_quote(text: str) -> bool:
+    """Oracle: text that ends inside quotes swallows an appended line break and Z into its last field."""
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(text + "\nZ", newline=""), strict=False))
+    return bool(records) and records[-1] != ["Z"] and records[-1][-1].endswith("\nZ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='",;\n\r a', max_size=30))
+def test_quote_state_agrees_with_the_csv_module(text: str) -> None:
+    assert Quoting().ends_in_quote(text) is _stdlib_ends_in_quote(text)

@@ -131,6 +131,7 @@ def _slow_enabled(config: pytest.Config) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_real_two_gigabyte_gzip_bomb(tmp_path: Path, request: pytest.FixtureRequest, check: Check) -> None:
     if not _slow_enabled(request.config):
         pytest.skip("slow: run with -m slow")
