@@ -114,3 +114,22 @@ def test_progress_reports_bytes_and_rows_up_to_the_whole_file(tmp_path: Path) ->
     assert done == sorted(done) and done[-1] == path.stat().st_size
     assert {u[2] for u in updates} == {path.stat().st_size}
     assert updates[-1][3] == 20_000 and updates[0][0] == "data.csv"
+
+
+def test_reader_stays_a_few_blocks_ahead_of_the_consumer(tmp_path: Path) -> None:
+    from pipecheck.contract.model import CsvDialect
+    from pipecheck.readers.csv import CsvReader
+    from pipecheck.readers.source import DecodeLog
+
+    path = tmp_path / "data.csv"
+    write_rows(path, 200_000, duplicate_at=0, negative_every=100_000)
+    block = 256 << 10
+    reader = CsvReader(path, CsvDialect(), None, DecodeLog(), block_size=block)
+    names = reader.header()
+    consumed = 0
+    most_ahead = 0
+    for batch in reader.batches(len(names), {name: i for i, name in enumerate(names)}):
+        consumed += batch.nbytes
+        most_ahead = max(most_ahead, reader.bytes_done() - consumed)
+    assert consumed > 10 * block
+    assert most_ahead < 8 * block, "pyarrow read far ahead of the batches consumed"

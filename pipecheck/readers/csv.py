@@ -7,6 +7,7 @@ lines, so the engine asks `locate` for the few rows it shows as examples.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import threading
@@ -131,7 +132,8 @@ class CsvReader:
 
         decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, _quoting(d))
         self._decoded = decoded
-        stream = _QuoteCounter(decoded, d)
+        quotes = _QuoteCounter(decoded, d)
+        stream = _Backpressure(quotes, self.block_size)
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
         try:
             reader = pacsv.open_csv(
@@ -156,11 +158,11 @@ class CsvReader:
             )
             names = list(wanted) or ["__row__"]
             skip_header = d.header
-            for parsed in _guard(reader):
+            for parsed in _guard(reader, stream):
                 batch = parsed.slice(1) if skip_header else parsed
                 skip_header = False
                 yield pa.RecordBatch.from_arrays(batch.columns, names=names)
-            self.quote_parity_odd = stream.odd
+            self.quote_parity_odd = quotes.odd
         except (pa.ArrowInvalid, OSError) as exc:
             raise _reading_error(exc, self.block_size) from None
         finally:
@@ -288,13 +290,76 @@ def _ends_in_open_quote(text: str, dialect: CsvDialect) -> bool:
     return _quoting(dialect).ends_in_quote(text)
 
 
-def _guard(reader: pa.ipc.RecordBatchReader) -> Iterator[pa.RecordBatch]:
+def _guard(reader: pa.ipc.RecordBatchReader, stream: _Backpressure) -> Iterator[pa.RecordBatch]:
     while True:
         try:
-            batch = reader.read_next_batch()
+            with stream.consumer_waiting():
+                batch = reader.read_next_batch()
         except StopIteration:
             return
+        stream.batch_consumed()
         yield batch
+
+
+class _Backpressure(io.RawIOBase):
+    """Keeps pyarrow's read-ahead a few blocks ahead of the batches actually consumed.
+
+    pyarrow's streaming CSV reader otherwise reads the whole input ahead of the consumer (seen:
+    all 91 MB of a file buffered after the first batch), so memory would grow with file size.
+    Reads beyond the window wait. If the consumer is itself waiting for a batch and nothing has
+    moved for STALL_SECONDS, pyarrow needs more data for that batch: the window grows by a block,
+    so the reader can never deadlock on data it needs.
+    """
+
+    AHEAD_BLOCKS = 3
+    STALL_SECONDS = 0.05
+
+    def __init__(self, inner: io.RawIOBase, block_size: int) -> None:
+        self.inner = inner
+        self.block_size = block_size
+        self.read_bytes = 0
+        self.allowed = block_size * self.AHEAD_BLOCKS
+        self.waiting = 0
+        self.released = False
+        self.condition = threading.Condition()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self.condition:
+            while self.read_bytes >= self.allowed and not self.released:
+                if not self.condition.wait(self.STALL_SECONDS) and self.waiting:
+                    self.allowed += self.block_size
+        size = self.inner.readinto(buffer) or 0
+        with self.condition:
+            self.read_bytes += size
+        return size
+
+    @contextlib.contextmanager
+    def consumer_waiting(self) -> Iterator[None]:
+        with self.condition:
+            self.waiting += 1
+            self.condition.notify_all()
+        try:
+            yield
+        finally:
+            with self.condition:
+                self.waiting -= 1
+
+    def batch_consumed(self) -> None:
+        with self.condition:
+            self.allowed = max(self.allowed, self.read_bytes) + self.block_size
+            self.condition.notify_all()
+
+    def close(self) -> None:
+        with self.condition:
+            self.released = True
+            self.condition.notify_all()
+        try:
+            self.inner.close()
+        finally:
+            super().close()
 
 
 def _reading_error(exc: Exception, block_size: int) -> UnreadableFile:
