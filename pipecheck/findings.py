@@ -36,6 +36,26 @@ class Example:
     byte_offset: int | None = None
     note: str | None = None
 
+    @property
+    def location(self) -> str:
+        """'row 9, line 10' (and 'byte N' for decoding problems); empty when nothing is known."""
+        parts = [
+            f"{label} {number}"
+            for label, number in (("row", self.row), ("line", self.line), ("byte", self.byte_offset))
+            if number is not None
+        ]
+        return ", ".join(parts)
+
+    def summary(self, value_chars: int = 40) -> str:
+        """One line for humans: "row 9, line 10: '-5.0' (note)", the value clipped to value_chars."""
+        if self.value is None:
+            shown = "null"
+        else:
+            clipped = self.value if len(self.value) <= value_chars else self.value[: value_chars - 1] + "…"
+            shown = repr(clipped)
+        text = f"{self.location}: {shown}" if self.location else shown
+        return f"{text} ({self.note})" if self.note else text
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "line": self.line, "value": self.value}
         if self.byte_offset is not None:

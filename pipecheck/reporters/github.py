@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.findings import FileReport, Finding, RunReport
 from pipecheck.reporters import RenderContext
 
 EXAMPLES_SHOWN = 3
@@ -54,28 +54,11 @@ def _message(finding: Finding) -> str:
     detail = f"{finding.count:,} occurrence(s)"
     if finding.examples:
         shown = finding.examples[:EXAMPLES_SHOWN]
-        detail += "; first examples: " + "; ".join(_example(e) for e in shown)
+        detail += "; first examples: " + "; ".join(e.summary(VALUE_CHARS) for e in shown)
     parts.append(detail)
     if finding.hint:
         parts.append(f"hint: {finding.hint}")
     return "\n".join(parts)
-
-
-def _example(example: Example) -> str:
-    where = []
-    if example.row is not None:
-        where.append(f"row {example.row}")
-    if example.line is not None:
-        where.append(f"line {example.line}")
-    if example.byte_offset is not None:
-        where.append(f"byte {example.byte_offset}")
-    value = "null" if example.value is None else repr(_clip(example.value))
-    text = f"{', '.join(where)}: {value}" if where else value
-    return f"{text} ({example.note})" if example.note else text
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"
 
 
 def _posix(path: str) -> str:

@@ -91,15 +91,9 @@ def _finding_row(finding: Finding) -> str:
 
 
 def _example(example: Example) -> str:
-    where = []
-    if example.row is not None:
-        where.append(f"row {example.row}")
-    if example.line is not None:
-        where.append(f"line {example.line}")
-    if example.byte_offset is not None:
-        where.append(f"byte {example.byte_offset}")
+    where = example.location
     value = "*null*" if example.value is None else code(repr(_clip(example.value)))
-    out = f"{', '.join(where)}: {value}" if where else value
+    out = f"{where}: {value}" if where else value
     return f"{out} ({text(example.note)})" if example.note else out
 
 

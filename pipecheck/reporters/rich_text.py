@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.findings import FileReport, Finding, RunReport
 from pipecheck.reporters import RenderContext
 
 VALUE_CHARS = 40
@@ -73,22 +73,5 @@ def _cells(finding: Finding) -> list[Text]:
         Text(finding.column or "-"),
         Text(f"{finding.count:,}"),
         message,
-        Text("\n".join(_example(e) for e in finding.examples) or "-"),
+        Text("\n".join(e.summary(VALUE_CHARS) for e in finding.examples) or "-"),
     ]
-
-
-def _example(example: Example) -> str:
-    where = []
-    if example.row is not None:
-        where.append(f"row {example.row}")
-    if example.line is not None:
-        where.append(f"line {example.line}")
-    if example.byte_offset is not None:
-        where.append(f"byte {example.byte_offset}")
-    value = "null" if example.value is None else repr(_clip(example.value))
-    text = f"{', '.join(where)}: {value}" if where else value
-    return f"{text} ({example.note})" if example.note else text
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"

@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
-from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.findings import FileReport, Finding, RunReport
 from pipecheck.reporters import RenderContext
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -114,25 +114,11 @@ def _message(finding: Finding) -> str:
         text = f"{finding.column}: {text}"
     text += f" ({finding.count:,} occurrence(s)"
     if finding.examples:
-        text += f"; first: {_example(finding.examples[0])}"
+        text += f"; first: {finding.examples[0].summary(VALUE_CHARS)}"
     text += ")"
     if finding.hint:
         text += f". Hint: {finding.hint}"
     return text
-
-
-def _example(example: Example) -> str:
-    where = []
-    if example.row is not None:
-        where.append(f"row {example.row}")
-    if example.line is not None:
-        where.append(f"line {example.line}")
-    value = "null" if example.value is None else repr(_clip(example.value))
-    return f"{', '.join(where)}: {value}" if where else value
-
-
-def _clip(value: str) -> str:
-    return value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…"
 
 
 def artifact_location(path: str) -> dict[str, str]:
