@@ -426,3 +426,15 @@ def test_wide_and_large_cell_files_validate(check: Check) -> None:
         path = FRICTIONLESS / name
         if path.exists():
             assert check(PERMISSIVE, path).exit_code == 0
+
+
+@pytest.mark.parametrize(("name", "line"), [("skip-rows.csv", 5), ("skip-rows-before-headers.csv", 4)])
+def test_comment_rows_skipped_with_the_comment_option_and_lines_stay_physical(
+    name: str, line: int, check: Check
+) -> None:
+    columns = {"id": {"type": "integer", "max": 1}, "name": {"type": "string"}}
+    outcome = check(contract(columns, csv={"comment": "#"}), FRICTIONLESS / name)
+    assert outcome.file["rows"] == 2
+    assert examples(outcome.only("max", "id"), "row", "line", "value") == [(2, line, "2")]
+    without = check(contract(columns), FRICTIONLESS / name)
+    assert without.exit_code == 1  # the comment line is read as data (a header or a malformed row)
