@@ -381,9 +381,16 @@ def test_reported_rows_and_lines_equal_a_csv_module_oracle_many(request: pytest.
     check_differential(data)
 
 
-def test_differential_across_many_batches(tmp_path: Path) -> None:
-    """One large file (several pyarrow blocks), quoted newlines and blank lines throughout."""
+def test_differential_across_many_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file read in many small pyarrow blocks, quoted newlines, blank lines and malformed rows throughout."""
+    import functools
     import random
+
+    from pipecheck import engine
+
+    small_blocks = functools.partialmethod(engine.Options.__init__, block_size=64 << 10)
+    monkeypatch.setattr(engine.Options, "__init__", small_blocks)
+    assert engine.Options().block_size == 64 << 10
 
     rng = random.Random(7)
     lines = ["id,amount,cat"]
@@ -391,7 +398,7 @@ def test_differential_across_many_batches(tmp_path: Path) -> None:
         amount = str(-i) if rng.random() < 0.0005 else str(i)
         ident = "x" if rng.random() < 0.0005 else str(i)
         cat = rng.choice(["a", "b", '"c,d"', '"multi\nline"', "e" if rng.random() < 0.01 else "a"])
-        lines.append(f"{ident},{amount},{cat}")
+        lines.append(f"{ident},{amount},{cat}" + (",extra" if rng.random() < 0.0005 else ""))
         if rng.random() < 0.01:
             lines.append("")
     check_differential(("\n".join(lines) + "\n").encode())
