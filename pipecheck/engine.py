@@ -143,6 +143,8 @@ def _validate_csv(
 def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Options, report: FileReport) -> list[Finding]:
     import polars as pl
 
+    from pipecheck.readers.csv import Located, RecordPlace
+
     contract = compiled.contract
     try:
         names = reader.header()
@@ -167,7 +169,11 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     duplicates = [] if stopped_early else find_duplicates(tally.keys, compiled, options.max_examples)
     wanted = tally.wanted_ordinals() + [o for d in duplicates for o in d.ordinals]
     findings: list[Finding] = []
-    located = reader.locate(wanted, options.max_examples if reader.malformed.count else 0)
+    if not stopped_early and not reader.malformed.count and reader.one_line_per_record(report.rows):
+        header_lines = 1 if compiled.contract.csv.header else 0
+        located = Located(rows={o: RecordPlace(o + 1, o + 1 + header_lines) for o in wanted})
+    else:
+        located = reader.locate(wanted, options.max_examples if reader.malformed.count else 0)
     if reader.decode_log.count:
         findings.append(_decode_finding(reader))
     if reader.malformed.count:

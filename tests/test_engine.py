@@ -133,3 +133,55 @@ def test_reader_stays_a_few_blocks_ahead_of_the_consumer(tmp_path: Path) -> None
         most_ahead = max(most_ahead, reader.bytes_done() - consumed)
     assert consumed > 10 * block
     assert most_ahead < 8 * block, "pyarrow read far ahead of the batches consumed"
+
+
+SIMPLE_FILES = {
+    "plain": "id,amount,note\n1,-1,a\n2,5,b\n3,-2,c\n",
+    "no final newline": "id,amount,note\n1,-1,a\n2,5,b\n3,-2,c",
+    "crlf": "id,amount,note\r\n1,-1,a\r\n2,5,b\r\n3,-2,c\r\n",
+    "blank line": "id,amount,note\n1,-1,a\n\n2,5,b\n3,-2,c\n",
+    "leading blank line": "\nid,amount,note\n1,-1,a\n2,5,b\n3,-2,c\n",
+    "quoted newline": 'id,amount,note\n1,-1,"a\nb"\n2,5,b\n3,-2,c\n',
+    "short row": "id,amount,note\n1,-1,a\n2,5\n3,-2,c\n",
+}
+
+
+@pytest.mark.parametrize("name", SIMPLE_FILES)
+def test_line_numbers_without_a_second_pass_equal_the_located_ones(
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipecheck.readers.csv import CsvReader
+
+    path = tmp_path / "data.csv"
+    path.write_bytes(SIMPLE_FILES[name].encode())
+    compiled = compile_contract(CONTRACT)
+    fast = validate_file(path, "d", compiled, "c", Options())
+    monkeypatch.setattr(CsvReader, "one_line_per_record", lambda self, records: False)
+    located = validate_file(path, "d", compiled, "c", Options())
+    assert [f.to_dict() for f in fast.findings] == [f.to_dict() for f in located.findings]
+    (low,) = [f for f in fast.findings if f.check == "min"]
+    assert low.examples[-1].row == 3
+
+
+def test_one_line_per_record_is_recognised_only_when_true(tmp_path: Path) -> None:
+    from pipecheck.contract.model import CsvDialect
+    from pipecheck.readers.csv import CsvReader
+    from pipecheck.readers.source import DecodeLog
+
+    verdicts = {}
+    for name, text in SIMPLE_FILES.items():
+        path = tmp_path / "f.csv"
+        path.write_bytes(text.encode())
+        reader = CsvReader(path, CsvDialect(), None, DecodeLog())
+        names = reader.header()
+        rows = sum(b.num_rows for b in reader.batches(len(names), {"id": 0})) + reader.malformed.count
+        verdicts[name] = reader.one_line_per_record(rows)
+    assert verdicts == {
+        "plain": True,
+        "no final newline": True,
+        "crlf": True,
+        "blank line": False,
+        "leading blank line": False,
+        "quoted newline": False,
+        "short row": True,
+    }

@@ -7,6 +7,7 @@ lines, so the engine asks `locate` for the few rows it shows as examples.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import io
@@ -110,6 +111,19 @@ class CsvReader:
             except csv.Error as exc:
                 raise UnreadableFile(f"cannot parse the header: {exc}") from None
         raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
+
+    def one_line_per_record(self, records: int) -> bool:
+        """True when the file read to its end has exactly one physical line per record (and header).
+
+        Then no value spans lines and there are no blank lines, so a record's line is its row
+        plus the header line: no second pass over the file is needed to locate examples.
+        """
+        if self._decoded is None or self.dialect.comment is not None:
+            return False
+        if codecs.lookup(self.dialect.encoding).name.startswith(("utf-16", "utf-32")):
+            return False  # line breaks are counted in the raw bytes
+        lines = self._decoded.physical_lines
+        return lines is not None and lines == records + (1 if self.dialect.header else 0)
 
     def bytes_done(self) -> int:
         """How far into the file (on disk) the batch reader has got, for progress display."""

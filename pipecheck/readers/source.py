@@ -160,6 +160,10 @@ class DecodedStream(io.RawIOBase):
         self.raw_offset = 0
         self.raw_newlines = 0
         self.ends_in_cr = False
+        self.text_breaks = 0  # line breaks in the text decoded so far (right for any encoding, utf-16 too)
+        self.text_ends_in_cr = False
+        self._input_len = 0
+        self.ends_in_break = True  # an empty stream has no unterminated last line
         self.partial_line = ""
         self.eof = False
         self._object_base = 0
@@ -173,10 +177,19 @@ class DecodedStream(io.RawIOBase):
         assert isinstance(exc, UnicodeDecodeError)
         if self.log is not None:
             bad = exc.object[exc.start : exc.end]
-            line = self.raw_newlines + _line_breaks(exc.object[: exc.start], self.ends_in_cr) + 1
+            skipped = self._input_len - len(exc.object)  # a decoder may drop a prefix: utf-8-sig drops the BOM
+            line = self._line_of(exc) if len(self.log.examples) < self.log.keep else 0
             preview = "".join(f"\\x{b:02x}" for b in bad[:8])
-            self.log.add(DecodeProblem(line, self._object_base + exc.start, preview))
+            self.log.add(DecodeProblem(line, self._object_base + skipped + exc.start, preview))
         return "\ufffd", exc.end
+
+    def _line_of(self, exc: UnicodeDecodeError) -> int:
+        """The physical line of an undecodable byte: breaks decoded before this chunk, then in it up to the byte."""
+        try:
+            before = exc.object[: exc.start].decode(exc.encoding, errors="replace")
+        except (LookupError, UnicodeError):
+            return self.raw_newlines + _line_breaks(exc.object[: exc.start], self.ends_in_cr) + 1
+        return self.text_breaks + _text_breaks(before, self.text_ends_in_cr) + 1
 
     def readable(self) -> bool:
         return True
@@ -194,10 +207,15 @@ class DecodedStream(io.RawIOBase):
         buffered = self.decoder.getstate()[0]
         self._object_base = self.raw_offset - len(buffered)
         final = not chunk
+        self._input_len = len(buffered) + len(chunk)
         text = self.decoder.decode(chunk, final=final)
+        self.text_breaks += _text_breaks(text, self.text_ends_in_cr)
+        self.text_ends_in_cr = text.endswith("\r") if text else self.text_ends_in_cr
         self.raw_offset += len(chunk)
         self.raw_newlines += _line_breaks(chunk, self.ends_in_cr)
         self.ends_in_cr = chunk.endswith(b"\r") if chunk else self.ends_in_cr
+        if chunk:
+            self.ends_in_break = chunk.endswith((b"\n", b"\r"))
         if self.comment is not None:
             text = self._blank_comments(text, final)
         self.pending += text.encode("utf-8", errors="surrogatepass")
@@ -220,6 +238,13 @@ class DecodedStream(io.RawIOBase):
                 self.in_quote = self.quoting.ends_in_quote(line, self.in_quote)
                 out.append(line)
         return "".join(out)
+
+    @property
+    def physical_lines(self) -> int | None:
+        """Lines in the whole stream (a last line without a break counts), once it was read to the end."""
+        if not self.eof:
+            return None
+        return self.raw_newlines + (0 if self.ends_in_break else 1)
 
     def disk_position(self) -> int:
         """Bytes of the file on disk consumed so far (compressed bytes for a compressed file)."""
@@ -286,6 +311,12 @@ class Quoting:
 
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def _text_breaks(text: str, after_cr: bool) -> int:
+    """Physical line breaks (LF, CRLF or a lone CR) in decoded text."""
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return breaks - 1 if after_cr and text.startswith("\n") else breaks
 
 
 def _line_breaks(data: bytes, after_cr: bool) -> int:
