@@ -587,3 +587,22 @@ def test_comment_lines_with_any_line_ending(newline: str, check: Check) -> None:
     outcome = check(COMMENTED, text.encode())
     assert outcome.file["rows"] == 3
     assert rows_of(outcome.only("type", "a"), "row", "line") == [(2, 5)]
+
+
+def test_undecodable_utf16_is_located_by_decoded_lines(check: Check) -> None:
+    # U+0A0A holds a 0x0a byte in UTF-16: counting raw newline bytes would misplace the second problem
+    data = "a,b\n1,x\n2,".encode("utf-16") + b"\x00\xd8" + "\n3,\u0a0a\n4,".encode("utf-16-le") + b"\x00\xdc"
+    data += "\n".encode("utf-16-le")
+    outcome = check(with_csv(AB.replace("string}", "string, nullable: true}"), encoding="utf-16"), data)
+    encoding = outcome.only("encoding")
+    assert rows_of(encoding, "line", "byte_offset", "value") == [
+        (3, data.index(b"\x00\xd8"), "\\x00\\xd8"),
+        (5, data.index(b"\x00\xdc"), "\\x00\\xdc"),
+    ]
+    assert outcome.file["rows"] == 4
+
+
+def test_byte_offsets_count_the_bom(check: Check) -> None:
+    data = b"\xef\xbb\xbfa,b\n1,\xff\n"
+    outcome = check(AB, data)
+    assert rows_of(outcome.only("encoding"), "line", "byte_offset") == [(2, 9)]
