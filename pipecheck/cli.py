@@ -107,7 +107,8 @@ def validate(
         Path.cwd(),
         {"schemas": schemas, "format": formats, "max_examples": max_examples, "fail_on": fail_on},
     )
-    targets = parse_targets(settings.format, output)
+    format_source = settings.sources.get("format", "default")
+    targets = parse_targets(settings.format, output, "--format" if format_source == "command line" else format_source)
     to_stdout = [t.format for t in targets if t.path is None]
     with ProgressDisplay(enabled=progress_wanted(to_stdout, quiet)) as progress:
         report = run(
@@ -139,7 +140,7 @@ def lint(
     from pipecheck.errors import ContractError
 
     settings = load_settings(Path.cwd(), {"schemas": schemas})
-    paths = contracts or sorted(p for p in settings.schemas.glob("*.y*ml") if p.is_file())
+    paths = contracts or sorted(Path(os.path.relpath(p)) for p in settings.schemas.glob("*.y*ml") if p.is_file())
     if not paths:
         raise UsageError(f"{settings.schemas}: no contracts found")
     problems: list[str] = []
@@ -168,11 +169,15 @@ def schema() -> None:
 @_reports_errors
 def show_config(
     schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
+    formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="As for validate.")] = None,
+    max_examples: Annotated[int | None, typer.Option("--max-examples", min=0, help="As for validate.")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="As for validate.")] = None,
 ) -> None:
-    """Print the resolved settings and where each came from."""
+    """Print the resolved settings (config file < flags) and where each came from."""
     from pipecheck.config import load_settings
 
-    settings = load_settings(Path.cwd(), {"schemas": schemas})
+    overrides = {"schemas": schemas, "format": formats, "max_examples": max_examples, "fail_on": fail_on}
+    settings = load_settings(Path.cwd(), overrides)
     for key, value, source in settings.as_rows():
         typer.echo(f"{key:<13} {value}    [{source}]")
 

@@ -18,7 +18,8 @@ class Target:
     path: Path | None  # None: stdout
 
 
-def parse_targets(formats: list[str], output: Path | None) -> list[Target]:
+def parse_targets(formats: list[str], output: Path | None, source: str = "--format") -> list[Target]:
+    """Where each format goes; `source` names where the formats were set, for the error message."""
     from pipecheck.reporters import OutputFormat
 
     known = [f.value for f in OutputFormat]
@@ -26,7 +27,7 @@ def parse_targets(formats: list[str], output: Path | None) -> list[Target]:
     for item in formats:
         name, _, path = item.partition(":")
         if name not in known:
-            raise UsageError(f"--format: unknown format {name!r}; choose from {', '.join(known)}")
+            raise UsageError(f"{source}: unknown format {name!r}; choose from {', '.join(known)}")
         targets.append(Target(name, Path(path) if path else None))
     if output is not None:
         unrouted = [i for i, t in enumerate(targets) if t.path is None and t.format != "rich"]

@@ -148,3 +148,22 @@ def test_non_numeric_columns_variable_is_ignored(root: Path) -> None:
     env = {**os.environ, "COLUMNS": "wide"}
     result = run_subprocess("validate", "sample_data/orders.csv", cwd=root, env=env)
     assert result.exit_code == 0, result.stderr
+
+
+def test_unknown_format_from_the_config_file_names_the_file(cli: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "pipecheck.yaml").write_text("format: xml\n")
+    data = tmp_path / "d.csv"
+    data.write_text("a\n1\n")
+    result = cli("validate", data, cwd=tmp_path)
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'pipecheck.yaml'}: unknown format 'xml'" in result.stderr
+
+
+def test_config_command_shows_flag_overrides(cli: Callable[..., Result], tmp_path: Path) -> None:
+    (tmp_path / "pipecheck.yaml").write_text("max_examples: 7\nfail_on: warning\n")
+    result = cli("config", "--format", "json", "--max-examples", "3", cwd=tmp_path)
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert result.exit_code == 0
+    assert rows["max_examples"].split()[1] == "3" and rows["max_examples"].endswith("[command line]")
+    assert rows["format"].endswith("[command line]")
+    assert rows["fail_on"].endswith(f"[{tmp_path / 'pipecheck.yaml'}]")
