@@ -303,8 +303,9 @@ def jobs_for(size: str, fmt: str, path: Path, tools: list[str], runs: int, statu
     for tool in PEERS:
         if tool not in tools:
             continue
-        peer_runs = 1 if (tool in SLOW_PEERS and ROWS[size] >= 5_000_000) else runs
-        note = f"1 run at {size} (slow)" if peer_runs < runs else ""
+        slow = (tool in SLOW_PEERS and ROWS[size] >= 5_000_000) or (tool == "frictionless" and fmt == "parquet")
+        peer_runs = 1 if slow else runs
+        note = "1 run (slow)" if peer_runs < runs else ""
         if tool == "frictionless":
             cmd = [
                 str(PEERS_VENV / "bin" / "frictionless"),
