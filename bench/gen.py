@@ -220,15 +220,12 @@ def frictionless_schema() -> dict[str, Any]:
     }
 
 
-def write_peer_files(size: str) -> dict[str, Path]:
-    """Frictionless Table Schema, a DuckDB catalogue with views over the files, and the
-    Soda data source + contract. Cheap; rewritten every run."""
+def write_peer_files() -> Path:
+    """The frictionless Table Schema, next to the data (cheap; rewritten every run)."""
     DATA.mkdir(parents=True, exist_ok=True)
-    out: dict[str, Path] = {}
     schema = DATA / "orders.schema.json"
     _atomic(schema, lambda tmp: Path(tmp).write_text(json.dumps(frictionless_schema(), indent=2)))
-    out["frictionless_schema"] = schema
-    return out
+    return schema
 
 
 if __name__ == "__main__":

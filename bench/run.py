@@ -92,7 +92,7 @@ def generate(sizes: list[str]) -> dict[str, Any]:
         "import json, sys; sys.path.insert(0, sys.argv[1]); import gen\n"
         "out = {}\n"
         "for s in sys.argv[2:]:\n"
-        "    gen.ensure(s); gen.write_peer_files(s)\n"
+        "    gen.ensure(s); gen.write_peer_files()\n"
         "    n = gen.SIZES[s]\n"
         "    out[s] = {'rows': n, 'expected': gen.expected(n), 'per_kind': gen.per_kind(n)}\n"
         "print(json.dumps(out))\n"
