@@ -272,6 +272,36 @@ def test_garbage_never_crashes(data: st.DataObject) -> None:
     assert_sane(run_case(case.contract, _garbage(case, data), "--max-examples", "3"))
 
 
+@st.composite
+def other_dialects(draw: st.DrawFn) -> dict[str, Any]:
+    """Dialect options beyond the delimiter: quote and escape characters, comments, no header, encodings."""
+    dialect: dict[str, Any] = {"delimiter": draw(st.sampled_from([",", ";", "\t"]))}
+    if draw(st.booleans()):
+        dialect["quotechar"] = "'"
+    if draw(st.booleans()):
+        dialect["escapechar"] = "\\"
+        dialect["doublequote"] = draw(st.booleans())
+    if draw(st.booleans()):
+        dialect["comment"] = "#"
+    if draw(st.integers(0, 3)) == 0:
+        dialect["header"] = False
+    if draw(st.booleans()):
+        dialect["null_values"] = draw(st.lists(st.sampled_from(["", "NA", "-", "null"]), max_size=3))
+    dialect["encoding"] = draw(st.sampled_from(["utf-8", "latin-1", "cp1252", "utf-16", "ascii"]))
+    return dialect
+
+
+@FAST
+@given(st.data())
+def test_garbage_in_other_dialects_never_crashes(data: st.DataObject) -> None:
+    case = data.draw(cases())
+    case.contract["csv"] = data.draw(other_dialects())
+    text = _garbage(case, data)
+    if case.contract["csv"]["encoding"] == "utf-16" and data.draw(st.booleans()):
+        text = text.decode("utf-8", errors="replace").encode("utf-16")
+    assert_sane(run_case(case.contract, text, "--max-examples", "3"))
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(3600)
 @SLOW
