@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from pipecheck.checking import check_batch
 from pipecheck.compile import compile_contract
+from pipecheck.contract.loader import parse_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ContractError
-from pipecheck.contract.loader import parse_contract
 
 
 def test_rules_compile_to_pandera_checks_in_order() -> None:
@@ -99,7 +99,7 @@ def test_generated_contracts_compile_and_conforming_values_pass(data: st.DataObj
     compiled = compile_contract(contract)
     rows = data.draw(st.integers(0, 20))
     columns = {f"c{i}": [value_for(s, data.draw) for _ in range(rows)] for i, s in enumerate(specs)}
-    frame = pl.DataFrame(columns, schema={name: pl.String for name in columns})
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String))
     result = check_batch(compiled, frame, is_text=True, first_ordinal=0, max_examples=5)
     assert result.violations == [], (columns, result.violations)
 
