@@ -156,7 +156,7 @@ class DecodedStream(io.RawIOBase):
         self.comment = comment
         self.quoting = quoting or Quoting()
         self.in_quote = False
-        self.pending = b""
+        self.pending = bytearray()  # appended at the end, consumed from the front: both amortised O(1)
         self.raw_offset = 0
         self.raw_newlines = 0
         self.ends_in_cr = False
@@ -199,7 +199,7 @@ class DecodedStream(io.RawIOBase):
             self._fill()
         size = min(len(buffer), len(self.pending))
         buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
+        del self.pending[:size]
         return size
 
     def _fill(self) -> None:

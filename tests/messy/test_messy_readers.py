@@ -81,3 +81,20 @@ def _stdlib_ends_in_quote(text: str) -> bool:
 @given(st.text(alphabet='",;\n\r a', max_size=30))
 def test_quote_state_agrees_with_the_csv_module(text: str) -> None:
     assert Quoting().ends_in_quote(text) is _stdlib_ends_in_quote(text)
+
+
+@pytest.mark.parametrize("size", [1, 7, 4096, 3 << 20])
+def test_decoded_stream_returns_every_byte_whatever_the_read_size(size: int, tmp_path: Path) -> None:
+    from pipecheck.readers.source import DecodedStream
+
+    rows = 5_000 if size < 100 else 200_000  # the large reads span several 1 MB decoding chunks
+    text = "".join(f'{i},é\u2028x,"q"\r\n' for i in range(rows))
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode("cp1252", errors="replace"))
+    expected = text.encode("cp1252", errors="replace").decode("cp1252").encode("utf-8")
+    with DecodedStream(path.open("rb"), "cp1252", None) as stream:
+        chunks = []
+        buffer = bytearray(size)
+        while n := stream.readinto(buffer):
+            chunks.append(bytes(buffer[:n]))
+    assert b"".join(chunks) == expected
