@@ -57,7 +57,7 @@ PEERS = ("pandera", "gx", "frictionless", "soda")
 SLOW_PEERS = ("gx", "frictionless")
 TIMEOUT_S = 1800.0
 # frictionless reads Parquet row by row through pandas: 167 s for 100k rows on this machine
-# (CSV: 18 s), and it turns nulls into NaN (so it flags every null discount). Larger Parquet
+# (CSV: 10-18 s), and it turns nulls into NaN (so it flags every null discount). Larger Parquet
 # files are skipped for it.
 FRICTIONLESS_PARQUET_MAX_ROWS = 100_000
 PEER_ENV = {
@@ -326,7 +326,7 @@ def jobs_for(size: str, fmt: str, path: Path, tools: list[str], runs: int, statu
         if status.get(tool):
             job.error = status[tool]
         elif tool == "frictionless" and fmt == "parquet" and ROWS[size] > FRICTIONLESS_PARQUET_MAX_ROWS:
-            job.error = "skipped: frictionless takes ~170 s per 100k Parquet rows here (see README)"
+            job.error = "skipped: frictionless takes 70-170 s per 100k Parquet rows here (see README)"
         jobs.append(job)
     return jobs
 
@@ -375,6 +375,11 @@ def startup(runs: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------------------
 # Output
+
+
+def row_key(row: dict[str, Any]) -> tuple[str, str, str]:
+    """Identity of a result row for --merge (the best floor's label names its reader)."""
+    return (row["size"], row["format"], "floor" if row.get("best") else row["label"])
 
 
 def write_results(payload: dict[str, Any]) -> None:
@@ -582,8 +587,8 @@ def main(argv: list[str] | None = None) -> int:
             print()
             print(table(block), flush=True)
             print()
-            fresh = {(x["size"], x["format"], x["label"]) for x in rows}
-            payload["results"] = [r for r in previous if (r["size"], r["format"], r["label"]) not in fresh] + rows
+            fresh = {row_key(x) for x in rows}
+            payload["results"] = [r for r in previous if row_key(r) not in fresh] + rows
             payload["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             write_results(payload)
 
