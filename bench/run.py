@@ -56,7 +56,7 @@ PEERS = ("pandera", "gx", "frictionless", "soda")
 # Peers that take minutes at 5M rows: measured once there (the output says so).
 SLOW_PEERS = ("gx", "frictionless")
 TIMEOUT_S = 1800.0
-# frictionless reads Parquet row by row through pandas: 167 s for 100k rows on this machine
+# frictionless reads Parquet row by row through pandas: 70-170 s for 100k rows on this machine
 # (CSV: 10-18 s), and it turns nulls into NaN (so it flags every null discount). Larger Parquet
 # files are skipped for it.
 FRICTIONLESS_PARQUET_MAX_ROWS = 100_000
