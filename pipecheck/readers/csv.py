@@ -177,7 +177,7 @@ class CsvReader:
                 skip_header = False
                 yield pa.RecordBatch.from_arrays(batch.columns, names=names)
             self.quote_parity_odd = quotes.odd
-        except (pa.ArrowInvalid, OSError) as exc:
+        except (pa.ArrowException, OSError) as exc:
             raise _reading_error(exc, self.block_size) from None
         finally:
             stream.close()
