@@ -19,6 +19,7 @@ class ParquetReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._dataset: ds.Dataset | None = None
+        self._files: list[str] = []
 
     def _open(self) -> ds.Dataset:
         if self._dataset is None:
@@ -32,7 +33,9 @@ class ParquetReader:
                         raise UnreadableFile("directory holds no .parquet files")
                     self._dataset = ds.dataset(files, format="parquet")
                 else:
-                    self._dataset = ds.dataset([str(self.path)], format="parquet")
+                    files = [str(self.path)]
+                    self._dataset = ds.dataset(files, format="parquet")
+                self._files = files
             except (pa.ArrowException, OSError) as exc:
                 raise UnreadableFile(f"not a readable Parquet file: {_first_line(exc)}") from None
         return self._dataset
@@ -52,10 +55,15 @@ class ParquetReader:
 
     def batches(self, columns: list[str]) -> Iterator[pa.RecordBatch]:
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
-        dataset = self._open()
+        self._open()
         try:
-            yield from dataset.to_batches(columns=columns, batch_size=BATCH_ROWS, use_threads=True)
+            # File by file, row group by row group: the dataset scanner's read-ahead (16 batches,
+            # 4 files) held most of a 5M-row file in memory (peak RSS 1.0 GB against 0.5 GB).
+            for file in self._files:
+                with pq.ParquetFile(file) as parquet:
+                    yield from parquet.iter_batches(batch_size=BATCH_ROWS, columns=columns, use_threads=True)
         except (pa.ArrowException, OSError) as exc:
             raise UnreadableFile(f"corrupt Parquet data: {_first_line(exc)}") from None
 
