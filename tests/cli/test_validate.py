@@ -167,3 +167,29 @@ def test_config_command_shows_flag_overrides(cli: Callable[..., Result], tmp_pat
     assert rows["max_examples"].split()[1] == "3" and rows["max_examples"].endswith("[command line]")
     assert rows["format"].endswith("[command line]")
     assert rows["fail_on"].endswith(f"[{tmp_path / 'pipecheck.yaml'}]")
+
+
+def test_parallel_files_keep_the_input_order(cli: Callable[..., Result], tmp_path: Path) -> None:
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: c\ncolumns:\n  a: {type: integer, min: 0}\n")
+    paths = []
+    for i in range(6):
+        path = tmp_path / f"f{i}.csv"
+        rows = "".join(f"{-1 if i % 2 else 1}\n" for _ in range(2000 * (6 - i)))
+        path.write_text("a\n" + rows)
+        paths.append(path)
+    result = cli("validate", *paths, "-c", contract, "--jobs", "2", "--format", "json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1
+    assert [f["path"] for f in report["files"]] == [str(p) for p in paths]
+    assert [f["ok"] for f in report["files"]] == [True, False, True, False, True, False]
+
+
+def test_fail_fast_still_fails_the_file(cli: Callable[..., Result], tmp_path: Path) -> None:
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: c\ncolumns:\n  a: {type: integer, min: 0}\n")
+    data = tmp_path / "d.csv"
+    data.write_text("a\n-1\n1\n")
+    result = cli("validate", data, "-c", contract, "--fail-fast", "--format", "json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["files"][0]["findings"][0]["check"] == "min"
