@@ -123,19 +123,7 @@ def run_gx(path: str) -> dict[str, Any]:
     suite = context.suites.add(gx.ExpectationSuite(name="orders"))
     expectations: list[Any] = [
         gxe.ExpectTableColumnsToMatchSet(
-            column_set=[
-                "order_id",
-                "customer_id",
-                "email",
-                "status",
-                "amount",
-                "discount",
-                "created_at",
-                "ship_date",
-                "country",
-                "quantity",
-                *[c for c in frame.columns if c.endswith("__unparsable")],
-            ],
+            column_set=[*_CSV_COLUMNS, *[c for c in frame.columns if c.endswith("__unparsable")]],
             exact_match=True,
         ),
         gxe.ExpectColumnValuesToBeUnique(column="order_id"),
