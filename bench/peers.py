@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen import DATETIME_FORMAT, EMAIL_PATTERN, STATUSES
+from gen import COLUMNS, DATETIME_FORMAT, EMAIL_PATTERN, STATUSES
 
 INT_COLUMNS = ("order_id", "customer_id", "quantity")
 FLOAT_COLUMNS = ("amount", "discount")
@@ -123,7 +123,7 @@ def run_gx(path: str) -> dict[str, Any]:
     suite = context.suites.add(gx.ExpectationSuite(name="orders"))
     expectations: list[Any] = [
         gxe.ExpectTableColumnsToMatchSet(
-            column_set=[*_CSV_COLUMNS, *[c for c in frame.columns if c.endswith("__unparsable")]],
+            column_set=[*COLUMNS, *[c for c in frame.columns if c.endswith("__unparsable")]],
             exact_match=True,
         ),
         gxe.ExpectColumnValuesToBeUnique(column="order_id"),
@@ -210,7 +210,7 @@ def _duckdb_source(path: str) -> str:
     not parse as its type becomes NULL (TRY_CAST), which the missing checks count."""
     if path.endswith(".parquet"):
         return f"SELECT * FROM read_parquet('{path}')"
-    text_columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in _CSV_COLUMNS) + "}"
+    text_columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in COLUMNS) + "}"
     return f"""
         SELECT TRY_CAST(order_id AS BIGINT) AS order_id,
                TRY_CAST(customer_id AS BIGINT) AS customer_id,
@@ -222,20 +222,6 @@ def _duckdb_source(path: str) -> str:
                country,
                TRY_CAST(quantity AS BIGINT) AS quantity
         FROM read_csv('{path}', header=true, columns={text_columns}, nullstr='')"""
-
-
-_CSV_COLUMNS = (
-    "order_id",
-    "customer_id",
-    "email",
-    "status",
-    "amount",
-    "discount",
-    "created_at",
-    "ship_date",
-    "country",
-    "quantity",
-)
 
 
 def run_soda(path: str) -> dict[str, Any]:
