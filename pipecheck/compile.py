@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import TEMPORAL_TYPES, ColumnSpec, Contract, parse_temporal_bound
@@ -49,6 +48,8 @@ class CompiledContract:
     contract: Contract
     columns: dict[str, CompiledColumn]
     unique_keys: tuple[tuple[str, ...], ...] = field(default=())
+    # Built on first use (pandera imports lazily); files with the same columns share one schema.
+    _schemas: dict[tuple[str, ...], pa.DataFrameSchema] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:
@@ -56,32 +57,24 @@ class CompiledContract:
 
     def schema_for(self, present: tuple[str, ...]) -> pa.DataFrameSchema:
         """The pandera schema over the contract columns a file actually has."""
-        return _schema_cache(self, present)
+        if present not in self._schemas:
+            import pandera.polars as pa
 
-    @cached_property
-    def _schemas(self) -> dict[tuple[str, ...], pa.DataFrameSchema]:
-        return {}
+            from pipecheck.parsing import POLARS_TYPES
 
-
-def _schema_cache(compiled: CompiledContract, present: tuple[str, ...]) -> pa.DataFrameSchema:
-    cache = compiled._schemas
-    if present not in cache:
-        import pandera.polars as pa
-
-        from pipecheck.parsing import POLARS_TYPES
-
-        cache[present] = pa.DataFrameSchema(
-            {
-                name: pa.Column(
-                    POLARS_TYPES[compiled.columns[name].spec.type],
-                    nullable=compiled.columns[name].spec.nullable,
-                    checks=[_pandera_check(rule, compiled.columns[name].spec) for rule in compiled.columns[name].rules],
-                )
-                for name in present
-            },
-            strict=False,
-        )
-    return cache[present]
+            columns = {name: self.columns[name] for name in present}
+            self._schemas[present] = pa.DataFrameSchema(
+                {
+                    name: pa.Column(
+                        POLARS_TYPES[column.spec.type],
+                        nullable=column.spec.nullable,
+                        checks=[_pandera_check(rule, column.spec) for rule in column.rules],
+                    )
+                    for name, column in columns.items()
+                },
+                strict=False,
+            )
+        return self._schemas[present]
 
 
 def compile_contract(contract: Contract) -> CompiledContract:

@@ -106,9 +106,7 @@ def _inner_kind(path: Path, compression: str) -> str:
     try:
         with open_binary(path, compression) as stream:
             head = stream.read(16)
-    except (OSError, EOFError, ValueError) as exc:
-        raise UnreadableFile(f"corrupt {compression} data: {exc}") from None
-    except Exception as exc:  # pyarrow's zstd errors are not OSError
+    except Exception as exc:  # OSError/EOFError from gzip/bz2/lzma, ArrowException from zstd
         raise UnreadableFile(f"corrupt {compression} data: {exc}") from None
     if not head:
         raise UnreadableFile(f"the {compression} archive is empty")
