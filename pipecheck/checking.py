@@ -2,19 +2,31 @@
 
 Keeping this pure (compiled contract, batch, offset) -> partial result is what lets a parallel
 or Dask engine run it anywhere and merge exactly.
+
+The value checks are the pandera checks of the compiled schema, evaluated by pandera's polars
+check backend. `DataFrameSchema.validate` would collect every check on its own (about 170 small
+polars queries per batch, and a frame of failure cases per check); here the outputs of all
+checks are joined into one polars query that returns just each check's failure count and first
+failing rows, so polars runs them together on all cores.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from pipecheck.compile import CompiledContract
 from pipecheck.parsing import expected_text, parse_expr
 
+if TYPE_CHECKING:
+    import pandera.polars as pa
+
 TYPE_FAIL = "__type_failed__:"
 ORDINAL = "__ordinal__"
+_COUNT = "__count__:"
+_FIRST = "__first__:"
 
 
 @dataclass
@@ -35,6 +47,15 @@ class BatchResult:
     keys: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """One failure mask of the batch: the rows where `check` fails on `column`."""
+
+    check: str
+    column: str
+    rows: pl.LazyFrame  # one boolean column, True where the check fails
+
+
 def check_batch(
     compiled: CompiledContract,
     frame: pl.DataFrame,
@@ -43,22 +64,34 @@ def check_batch(
     first_ordinal: int,
     max_examples: int,
 ) -> BatchResult:
-    """Type-parse (text input), run the pandera schema, and extract unique-key columns of one batch."""
+    """Type-parse (text input), run the pandera checks, and extract unique-key columns of one batch."""
     present = tuple(name for name in compiled.columns if name in frame.columns)
     result = BatchResult(rows=frame.height)
     if not present or frame.height == 0:
         return result
-    typed, type_failures = _typed(compiled, frame, present) if is_text else (frame, {})
-    display = frame if is_text else frame.select(pl.col(n).cast(pl.String) for n in present)
-
-    for name, mask in type_failures.items():
-        count = int(mask.sum())
+    typed = _typed(compiled, frame, present) if is_text else frame.select(present)
+    failures = _failures(compiled, typed, present)
+    if not failures:
+        return _with_keys(result, compiled, typed, present, first_ordinal)
+    counts = pl.concat([f.rows for f in failures], how="horizontal").select(
+        expr for i in range(len(failures)) for expr in _summary(i, max_examples)
+    )
+    summary = counts.collect().row(0)
+    for i, failure in enumerate(failures):
+        count, first = summary[2 * i], summary[2 * i + 1]
         if count:
-            idx = mask.arg_true().head(max_examples)
-            result.violations.append(_violation("type", name, count, idx, display, first_ordinal))
+            source = frame if is_text else typed
+            values = source[failure.column].gather(first)
+            shown = values.to_list() if is_text else values.cast(pl.String).to_list()
+            ordinals = [int(o) + first_ordinal for o in first]
+            result.violations.append(Violation(failure.check, failure.column, int(count), ordinals, shown))
+    return _with_keys(result, compiled, typed, present, first_ordinal)
 
-    _run_pandera(compiled, typed.select(present), present, type_failures, display, first_ordinal, max_examples, result)
 
+def _with_keys(
+    result: BatchResult, compiled: CompiledContract, typed: pl.DataFrame, present: tuple[str, ...], first_ordinal: int
+) -> BatchResult:
+    """The batch's unique-key columns with row ordinals, for the file-wide duplicate search."""
     for key in compiled.unique_keys:
         if all(name in present for name in key):
             part = typed.select(key).with_row_index(ORDINAL, offset=first_ordinal)
@@ -66,9 +99,13 @@ def check_batch(
     return result
 
 
-def _typed(
-    compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, ...]
-) -> tuple[pl.DataFrame, dict[str, pl.Series]]:
+def _summary(i: int, max_examples: int) -> tuple[pl.Expr, pl.Expr]:
+    failed = pl.col(f"f{i}")
+    return failed.sum().alias(f"{_COUNT}{i}"), failed.arg_true().head(max_examples).implode().alias(f"{_FIRST}{i}")
+
+
+def _typed(compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, ...]) -> pl.DataFrame:
+    """Typed columns, plus a TYPE_FAIL mask for each non-text column: present text that did not parse."""
     nulls = compiled.contract.csv.null_values
     non_text = [n for n in present if compiled.columns[n].spec.type != "string"]
     # Staged so each column is null-mapped once and parsed once; the failure mask reuses both.
@@ -76,69 +113,42 @@ def _typed(
         (pl.when(~pl.col(n).is_in(nulls)).then(pl.col(n)) if nulls else pl.col(n)).alias(n) for n in present
     )
     parsed = text.with_columns(parse_expr(pl.col(n), compiled.columns[n].spec).alias(TYPE_FAIL + n) for n in non_text)
-    out = parsed.select(
+    return parsed.select(
         *[pl.col(TYPE_FAIL + n).alias(n) if n in non_text else pl.col(n) for n in present],
         *[(pl.col(n).is_not_null() & pl.col(TYPE_FAIL + n).is_null()).alias(TYPE_FAIL + n) for n in non_text],
     ).collect()
-    failures = {n: out[TYPE_FAIL + n] for n in non_text}
-    return out.select(present), failures
 
 
-def _run_pandera(
-    compiled: CompiledContract,
-    typed: pl.DataFrame,
-    present: tuple[str, ...],
-    type_failures: dict[str, pl.Series],
-    display: pl.DataFrame,
-    first_ordinal: int,
-    max_examples: int,
-    result: BatchResult,
-) -> None:
-    import pandera.polars as pa
-
+def _failures(compiled: CompiledContract, typed: pl.DataFrame, present: tuple[str, ...]) -> list[_Failure]:
+    """Every failure mask, in report order per column: type, nullable, then the pandera checks."""
     schema = compiled.schema_for(present)
-    try:
-        schema.validate(typed, lazy=True)
-        return
-    except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-    cases = cases.filter(pl.col("index").is_not_null() & pl.col("column").is_not_null())
-    for name, mask in type_failures.items():
-        # A value that failed to parse is null in the typed frame; it was reported as `type` already.
-        failed_rows = mask.arg_true()
-        if failed_rows.len():
-            cases = cases.filter(
-                ~(
-                    (pl.col("column") == name)
-                    & (pl.col("check") == "not_nullable")
-                    & pl.col("index").is_in(failed_rows.implode())
-                )
+    data = typed.lazy()
+    failures: list[_Failure] = []
+    for name in present:
+        column = schema.columns[name]
+        type_failed = pl.col(TYPE_FAIL + name) if TYPE_FAIL + name in typed.columns else None
+        if type_failed is not None:
+            failures.append(_Failure("type", name, data.select(type_failed)))
+        if not column.nullable:
+            # A value that failed to parse is null in the typed frame; it is reported as `type` only.
+            null = pl.col(name).is_null()
+            failures.append(
+                _Failure("nullable", name, data.select(null & ~type_failed if type_failed is not None else null))
             )
-    if cases.height == 0:
-        return
-    grouped = (
-        cases.group_by("column", "check", "check_number", maintain_order=True)
-        .agg(pl.len().alias("n"), pl.col("index").sort().head(max_examples).alias("idx"))
-        .rows(named=True)
-    )
-    for group in grouped:
-        column = group["column"]
-        compiled_column = compiled.columns[column]
-        if group["check"] == "not_nullable":
-            check = "nullable"
-        elif group["check_number"] is not None and group["check_number"] < len(compiled_column.rules):
-            check = compiled_column.rules[group["check_number"]].check
-        else:
-            check = "type"
-        idx = pl.Series(group["idx"], dtype=pl.UInt32)
-        result.violations.append(_violation(check, column, int(group["n"]), idx, display, first_ordinal))
+        rules = compiled.columns[name].rules
+        for rule, check in zip(rules, column.checks, strict=True):
+            failures.append(_Failure(rule.check, name, _failed_rows(check, data, name)))
+    return [_Failure(f.check, f.column, f.rows.select(pl.first().alias(f"f{i}"))) for i, f in enumerate(failures)]
 
 
-def _violation(
-    check: str, column: str, count: int, idx: pl.Series, display: pl.DataFrame, first_ordinal: int
-) -> Violation:
-    values = display[column].gather(idx).to_list()
-    return Violation(check, column, count, [int(i) + first_ordinal for i in idx.to_list()], values)
+def _failed_rows(check: pa.Check, data: pl.LazyFrame, column: str) -> pl.LazyFrame:
+    """Where one pandera check fails, by pandera's own rules (its check backend; nulls pass when ignore_na)."""
+    from pandera.api.polars.types import PolarsData
+    from pandera.constants import CHECK_OUTPUT_KEY
+
+    passed = type(check).get_backend(data)(check).apply(PolarsData(data, column))
+    outcome = pl.col(CHECK_OUTPUT_KEY)
+    return passed.select(~outcome.fill_null(True) if check.ignore_na else ~outcome.fill_null(False))
 
 
 def type_message(compiled: CompiledContract, column: str) -> str:

@@ -59,8 +59,13 @@ class CompiledContract:
         """The pandera schema over the contract columns a file actually has."""
         if present not in self._schemas:
             import pandera.polars as pa
+            from pandera.backends.polars.register import register_polars_backends
 
             from pipecheck.parsing import POLARS_TYPES
+
+            # Binds the builtin checks to polars data; validate() would do it, but the engine
+            # evaluates the checks through pandera's check backend directly (checking.py).
+            register_polars_backends()
 
             columns = {name: self.columns[name] for name in present}
             self._schemas[present] = pa.DataFrameSchema(
