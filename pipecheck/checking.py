@@ -146,7 +146,7 @@ def _failed_rows(check: pa.Check, data: pl.LazyFrame, column: str) -> pl.LazyFra
     from pandera.api.polars.types import PolarsData
     from pandera.constants import CHECK_OUTPUT_KEY
 
-    passed = type(check).get_backend(data)(check).apply(PolarsData(data, column))
+    passed: pl.LazyFrame = type(check).get_backend(data)(check).apply(PolarsData(data, column))  # type: ignore[no-untyped-call]
     outcome = pl.col(CHECK_OUTPUT_KEY)
     return passed.select(~outcome.fill_null(True) if check.ignore_na else ~outcome.fill_null(False))
 

@@ -6,6 +6,7 @@ Nothing here reads data. The engine applies the result batch by batch.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,19 @@ class CompiledContract:
                 strict=False,
             )
         return self._schemas[present]
+
+
+def load_pandera_in_background() -> None:
+    """Start importing pandera (~0.7 s, pandas included) while the first batch is read.
+
+    `schema_for` imports it too; Python's import lock makes that wait for this import to finish.
+    Not a daemon: an interpreter shutting down under a half-done import can fail noisily.
+    """
+    threading.Thread(target=_import_pandera, name="pipecheck-import-pandera").start()
+
+
+def _import_pandera() -> None:
+    import pandera.polars  # noqa: F401
 
 
 def compile_contract(contract: Contract) -> CompiledContract:

@@ -139,7 +139,6 @@ def _validate_csv(
 
 
 def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Options, report: FileReport) -> list[Finding]:
-    import polars as pl
 
     from pipecheck.readers.csv import Located, RecordPlace
 
@@ -151,9 +150,7 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     header = _csv_header(names, compiled)
     tally = Tally(options.max_examples)
     stopped_early = False
-    for batch in prefetch(reader.batches(len(names), header.positions)):
-        frame = pl.from_arrow(batch)
-        assert isinstance(frame, pl.DataFrame)
+    for frame in prefetch(reader.batches(len(names), header.positions)):
         tally.merge(
             check_batch(compiled, frame, is_text=True, first_ordinal=tally.rows, max_examples=options.max_examples)
         )

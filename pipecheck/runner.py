@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipecheck import __version__
-from pipecheck.compile import CompiledContract, compile_contract
+from pipecheck.compile import CompiledContract, compile_contract, load_pandera_in_background
 from pipecheck.config import Settings, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
@@ -120,7 +120,7 @@ def run(request: Request) -> RunReport:
             compiled[contract_path] = compile_contract(catalog.load(contract_path))
 
     if plan:
-        import pandera.polars  # noqa: F401  (once, before the workers start, so file timings exclude it)
+        load_pandera_in_background()
 
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress

@@ -22,6 +22,7 @@ from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, open_text_bytes
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 DEFAULT_BLOCK_SIZE = 16 << 20
@@ -131,51 +132,103 @@ class CsvReader:
             self._furthest = max(self._furthest, self._decoded.disk_position())
         return self._furthest
 
-    def batches(self, width: int, wanted: dict[str, int]) -> Iterator[pa.RecordBatch]:
-        """Record batches of the wanted columns (name -> position) as text, header row excluded."""
+    def batches(self, width: int, wanted: dict[str, int]) -> Iterator[pl.DataFrame]:
+        """Frames of the wanted columns (name -> position) as text, header row excluded.
+
+        Blocks of plain text (no quote or escape characters, no blank lines or lone CRs: the bulk
+        of most files) are parsed by polars' multi-threaded reader and checked to hold exactly
+        `width` fields per line; a block that fails that check is parsed again by pyarrow, which
+        counts and skips malformed rows. From the first block with a quote character on, pyarrow's
+        streaming reader takes over, since only a real parser knows where quoted records end.
+        """
+        d = self.dialect
+        self.malformed.expected = width
+        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, _quoting(d))
+        self._decoded = decoded
+        blocks = _LineBlocks(decoded, self.block_size)
+        plain = _PlainText(d, width, wanted)
+        try:
+            header_pending = d.header
+            while plain.usable:
+                block = blocks.next()
+                if block is None:
+                    return
+                if header_pending:
+                    after = _after_first_record(block, _quoting(d))
+                    if after is None:  # blank lines only, or a header longer than the block
+                        blocks.push_back(block)
+                        break
+                    block, header_pending = after, False
+                if not plain.accepts(block):
+                    blocks.push_back(block)
+                    break
+                if block:
+                    frame = plain.parse(block)
+                    yield frame if frame is not None else self._parse_block(block, width, wanted)
+            yield from self._stream_batches(blocks.rest(), width, wanted, skip_header=header_pending)
+        finally:
+            blocks.close()
+
+    def _arrow_options(self, width: int, wanted: dict[str, int]) -> tuple[Any, Any, Any]:
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         d = self.dialect
         positional = [f"f{i}" for i in range(width)]
-        self.malformed.expected = width
 
         def on_invalid_row(row: object) -> str:
             self.malformed.add()
             return "skip"
 
-        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, _quoting(d))
-        self._decoded = decoded
-        quotes = _QuoteCounter(decoded, d)
-        stream = _Backpressure(quotes, self.block_size)
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
+        return (
+            pacsv.ReadOptions(column_names=positional, block_size=self.block_size, use_threads=True),
+            pacsv.ParseOptions(
+                delimiter=d.delimiter,
+                quote_char=d.quotechar,
+                double_quote=d.doublequote,
+                escape_char=d.escapechar or False,
+                newlines_in_values=True,
+                ignore_empty_lines=True,
+                invalid_row_handler=on_invalid_row,
+            ),
+            pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in positional},
+                include_columns=include,
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    def _parse_block(self, block: bytes, width: int, wanted: dict[str, int]) -> pl.DataFrame:
+        """One block of whole records, parsed by pyarrow: malformed rows are counted and skipped."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        read, parse, convert = self._arrow_options(width, wanted)
         try:
-            reader = pacsv.open_csv(
-                stream,
-                read_options=pacsv.ReadOptions(column_names=positional, block_size=self.block_size, use_threads=True),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=d.delimiter,
-                    quote_char=d.quotechar,
-                    double_quote=d.doublequote,
-                    escape_char=d.escapechar or False,
-                    newlines_in_values=True,
-                    ignore_empty_lines=True,
-                    invalid_row_handler=on_invalid_row,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={name: pa.string() for name in positional},
-                    include_columns=include,
-                    null_values=[],
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse, convert_options=convert)
+        except (pa.ArrowException, OSError) as exc:
+            raise _reading_error(exc, self.block_size) from None
+        return _frame(table.columns, list(wanted) or ["__row__"])
+
+    def _stream_batches(
+        self, source: io.RawIOBase, width: int, wanted: dict[str, int], skip_header: bool
+    ) -> Iterator[pl.DataFrame]:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        quotes = _QuoteCounter(source, self.dialect)
+        stream = _Backpressure(quotes, self.block_size)
+        read, parse, convert = self._arrow_options(width, wanted)
+        try:
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
             names = list(wanted) or ["__row__"]
-            skip_header = d.header
             for parsed in _guard(reader, stream):
                 batch = parsed.slice(1) if skip_header else parsed
                 skip_header = False
-                yield pa.RecordBatch.from_arrays(batch.columns, names=names)
+                yield _frame(batch.columns, names)
             self.quote_parity_odd = quotes.odd
         except (pa.ArrowException, OSError) as exc:
             raise _reading_error(exc, self.block_size) from None
@@ -392,3 +445,144 @@ class RecordTooLong(UnreadableFile):
 def _preview(record: list[str], delimiter: str) -> str:
     text = delimiter.join(record)
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
+
+
+def _frame(columns: Sequence[pa.Array | pa.ChunkedArray], names: list[str]) -> pl.DataFrame:
+    import polars as pl
+    import pyarrow as pa
+
+    frame = pl.from_arrow(pa.table(list(columns), names=names))
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+class _LineBlocks:
+    """About `size` bytes of a stream at a time, each ending after a line feed (the last: at the end)."""
+
+    def __init__(self, stream: io.RawIOBase, size: int) -> None:
+        self.stream = stream
+        self.size = size
+        self.held = b""
+        self.eof = False
+
+    def next(self) -> bytes | None:
+        """The next block, or None at the end. A line longer than `size` is read whole, up to MAX_RECORD_BYTES."""
+        text = self.held
+        while not self.eof:
+            data = self.stream.read(self.size) or b""
+            self.eof = not data
+            text += data
+            if b"\n" in data or len(text) > MAX_RECORD_BYTES:
+                break
+        if not text:
+            return None
+        cut = len(text) if self.eof else text.rfind(b"\n") + 1
+        if cut == 0:
+            raise LimitExceeded(f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)")
+        block, self.held = text[:cut], text[cut:]
+        return block
+
+    def push_back(self, block: bytes) -> None:
+        self.held = block + self.held
+
+    def rest(self) -> io.RawIOBase:
+        """The bytes not yet taken (held ones first) as one stream."""
+        return _Prefixed(self.held, self.stream, self.eof)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class _Prefixed(io.RawIOBase):
+    def __init__(self, prefix: bytes, inner: io.RawIOBase, inner_done: bool) -> None:
+        self.prefix = memoryview(prefix)
+        self.inner = inner
+        self.inner_done = inner_done
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        if self.prefix:
+            size = min(len(buffer), len(self.prefix))
+            buffer[:size] = self.prefix[:size]
+            self.prefix = self.prefix[size:]
+            return size
+        return 0 if self.inner_done else self.inner.readinto(buffer) or 0
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+def _after_first_record(block: bytes, quoting: Quoting) -> bytes | None:
+    """The block after its leading blank lines and first record (the header); None if that does not end in it."""
+    position = 0
+    in_quote = False
+    started = False
+    while (end := block.find(b"\n", position)) >= 0:
+        line = block[position : end + 1]
+        position = end + 1
+        if not started and not line.strip(b"\r\n"):
+            continue
+        started = True
+        in_quote = quoting.ends_in_quote(line.decode("utf-8", errors="replace"), in_quote)
+        if not in_quote:
+            return block[position:]
+    return None
+
+
+class _PlainText:
+    """Parses blocks of plain text (no quoting, escaping or blank lines) with polars, exactly or not at all."""
+
+    def __init__(self, dialect: CsvDialect, width: int, wanted: dict[str, int]) -> None:
+        self.delimiter = dialect.delimiter.encode("utf-8")
+        self.specials = [dialect.quotechar.encode("utf-8")] + (
+            [dialect.escapechar.encode("utf-8")] if dialect.escapechar else []
+        )
+        self.width = width
+        self.wanted = wanted
+        # polars takes a one-byte separator; the stdlib-compatible CR line ends go to pyarrow.
+        self.usable = len(self.delimiter) == 1 and width > 0
+
+    def accepts(self, block: bytes) -> bool:
+        """False once quoting or escaping appears: from there on a real parser must find the records."""
+        if any(special in block for special in self.specials):
+            return False
+        return b"\r" not in block or block.count(b"\r") == block.count(b"\r\n")  # no lone CR line ends
+
+    def parse(self, block: bytes) -> pl.DataFrame | None:
+        """The block's wanted columns, or None if a line is blank or does not have exactly `width` fields."""
+        import numpy as np
+        import polars as pl
+
+        # numpy scans bytes several times faster than bytes.count / `in` with multi-byte needles.
+        data = np.frombuffer(block, dtype=np.uint8)
+        breaks = np.flatnonzero(data == ord("\n"))
+        gaps = np.diff(breaks, prepend=-1)
+        if (gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == ord("\r"))).any()):
+            return None  # blank lines: pyarrow skips them, polars would make rows of them
+        lines = len(breaks) + (0 if block.endswith(b"\n") else 1)
+        if int(np.count_nonzero(data == self.delimiter[0])) != lines * (self.width - 1):
+            return None
+        positional = [f"f{i}" for i in range(self.width)]
+        try:
+            # polars rejects a line with too many fields; with the delimiter total right, none has too few.
+            frame = pl.read_csv(
+                block,
+                has_header=False,
+                separator=self.delimiter.decode("utf-8"),
+                quote_char=None,
+                schema=dict.fromkeys(positional, pl.String),
+                empty_string_is_null=False,
+                raise_if_empty=False,
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            return None
+        if frame.height != lines:
+            return None
+        if not self.wanted:
+            return frame.select(pl.first().alias("__row__"))
+        return frame.select(pl.col(positional[pos]).alias(name) for name, pos in self.wanted.items())

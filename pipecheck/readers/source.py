@@ -151,7 +151,11 @@ class DecodedStream(io.RawIOBase):
         name = codecs.lookup(encoding).name
         if name == "utf-8":
             name = "utf-8-sig"  # a BOM in a file declared utf-8 is accepted, never part of a header
-        self.decoder = codecs.getincrementaldecoder(name)(errors=self._register_handler())
+        errors = self._register_handler()
+        self.decoder = codecs.getincrementaldecoder(name)(errors=errors)
+        # After ASCII passed through, a BOM is no longer at the start: plain UTF-8 from then on.
+        self.plain_decoder = codecs.getincrementaldecoder("utf-8")(errors=errors)
+        self.passthrough = name == "utf-8-sig" and comment is None
         self.log = log
         self.comment = comment
         self.quoting = quoting or Quoting()
@@ -204,22 +208,35 @@ class DecodedStream(io.RawIOBase):
 
     def _fill(self) -> None:
         chunk = self.raw.read(READ_CHUNK)
+        final = not chunk
+        breaks = _line_breaks(chunk, self.ends_in_cr)
+        if self.passthrough and chunk.isascii() and not self.decoder.getstate()[0]:
+            # ASCII is valid UTF-8 as it is: no decode/encode round trip (most of a typical file).
+            self.decoder = self.plain_decoder
+            self.text_breaks += breaks
+            self.text_ends_in_cr = chunk.endswith(b"\r")
+            self._advance(chunk, breaks)
+            self.pending += chunk
+            self.eof = final
+            return
         buffered = self.decoder.getstate()[0]
         self._object_base = self.raw_offset - len(buffered)
-        final = not chunk
         self._input_len = len(buffered) + len(chunk)
         text = self.decoder.decode(chunk, final=final)
         self.text_breaks += _text_breaks(text, self.text_ends_in_cr)
         self.text_ends_in_cr = text.endswith("\r") if text else self.text_ends_in_cr
-        self.raw_offset += len(chunk)
-        self.raw_newlines += _line_breaks(chunk, self.ends_in_cr)
-        self.ends_in_cr = chunk.endswith(b"\r") if chunk else self.ends_in_cr
-        if chunk:
-            self.ends_in_break = chunk.endswith((b"\n", b"\r"))
+        self._advance(chunk, breaks)
         if self.comment is not None:
             text = self._blank_comments(text, final)
         self.pending += text.encode("utf-8", errors="surrogatepass")
         self.eof = final
+
+    def _advance(self, chunk: bytes, breaks: int) -> None:
+        self.raw_offset += len(chunk)
+        self.raw_newlines += breaks
+        self.ends_in_cr = chunk.endswith(b"\r") if chunk else self.ends_in_cr
+        if chunk:
+            self.ends_in_break = chunk.endswith((b"\n", b"\r"))
 
     def _blank_comments(self, text: str, final: bool) -> str:
         text = self.partial_line + text
@@ -321,7 +338,9 @@ def _text_breaks(text: str, after_cr: bool) -> int:
 
 def _line_breaks(data: bytes, after_cr: bool) -> int:
     """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes."""
-    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    breaks = data.count(b"\n")
+    if b"\r" in data:  # a fast scan; counting CRs and CRLFs is two slow ones
+        breaks += data.count(b"\r") - data.count(b"\r\n")
     return breaks - 1 if after_cr and data.startswith(b"\n") else breaks
 
 
