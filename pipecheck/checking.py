@@ -105,18 +105,45 @@ def _summary(i: int, max_examples: int) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _typed(compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, ...]) -> pl.DataFrame:
-    """Typed columns, plus a TYPE_FAIL mask for each non-text column: present text that did not parse."""
+    """Typed columns, plus a TYPE_FAIL mask for each non-text column: present text that did not parse.
+
+    Values are parsed as they are first; only the failures are parsed again with surrounding
+    whitespace stripped (stripping every value would cost as much as parsing it).
+    """
     nulls = compiled.contract.csv.null_values
     non_text = [n for n in present if compiled.columns[n].spec.type != "string"]
-    # Staged so each column is null-mapped once and parsed once; the failure mask reuses both.
-    text = frame.lazy().select(
-        (pl.when(~pl.col(n).is_in(nulls)).then(pl.col(n)) if nulls else pl.col(n)).alias(n) for n in present
-    )
-    parsed = text.with_columns(parse_expr(pl.col(n), compiled.columns[n].spec).alias(TYPE_FAIL + n) for n in non_text)
-    return parsed.select(
-        *[pl.col(TYPE_FAIL + n).alias(n) if n in non_text else pl.col(n) for n in present],
-        *[(pl.col(n).is_not_null() & pl.col(TYPE_FAIL + n).is_null()).alias(TYPE_FAIL + n) for n in non_text],
-    ).collect()
+    columns: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
+    for name in present:
+        text = pl.col(name)
+        null_token = text.is_in(nulls) if nulls else pl.lit(False)
+        if name not in non_text:
+            columns.append(pl.when(null_token).then(None).otherwise(text).alias(name) if nulls else text)
+            continue
+        parsed = parse_expr(text, compiled.columns[name].spec, strip=False)
+        columns.append(pl.when(null_token).then(None).otherwise(parsed).alias(name))
+        masks.append((~null_token & text.is_not_null() & parsed.is_null()).alias(TYPE_FAIL + name))
+    typed = frame.lazy().select(*columns, *masks).collect()
+    retry = [name for name in non_text if typed[TYPE_FAIL + name].any()]
+    return _retry_stripped(compiled, frame, typed, retry) if retry else typed
+
+
+def _retry_stripped(
+    compiled: CompiledContract, frame: pl.DataFrame, typed: pl.DataFrame, names: list[str]
+) -> pl.DataFrame:
+    """Parse the failed values of `names` again with surrounding whitespace stripped; patch those that parse."""
+    patched = []
+    for name in names:
+        failed = typed[TYPE_FAIL + name].arg_true()
+        again = frame[name].gather(failed).to_frame().select(parse_expr(pl.col(name), compiled.columns[name].spec))
+        parsed = again.to_series()
+        if parsed.null_count() == parsed.len():
+            continue
+        rows = failed.filter(parsed.is_not_null())
+        values = typed[name].scatter(rows, parsed.drop_nulls())
+        mask = typed[TYPE_FAIL + name].scatter(rows, False)
+        patched += [values, mask]
+    return typed.with_columns(patched) if patched else typed
 
 
 def _failures(compiled: CompiledContract, typed: pl.DataFrame, present: tuple[str, ...]) -> list[_Failure]:

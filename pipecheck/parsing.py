@@ -45,9 +45,14 @@ def expected_text(spec: ColumnSpec) -> str:
     return TYPE_EXPECTATIONS[spec.type]
 
 
-def parse_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
-    """The typed value of `text` under the column's type, null where it does not parse."""
-    stripped = text.str.strip_chars()
+def parse_expr(text: pl.Expr, spec: ColumnSpec, *, strip: bool = True) -> pl.Expr:
+    """The typed value of `text` under the column's type, null where it does not parse.
+
+    Whitespace around a value is allowed. `strip=False` parses the text as it is: the engine does
+    that first and retries only the failures stripped, since stripping every value costs as much
+    as parsing it (checking.py `_typed`).
+    """
+    stripped = text.str.strip_chars() if strip else text
     kind = spec.type
     if kind == "string":
         return text
@@ -64,7 +69,8 @@ def parse_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
         lowered = stripped.str.to_lowercase()
         return pl.when(lowered.is_in(TRUE_WORDS)).then(True).when(lowered.is_in(FALSE_WORDS)).then(False)
     if kind == "date":
-        return stripped.str.strptime(pl.Date, spec.format or DEFAULT_DATE_FORMAT, strict=False)
+        # cache=False: polars' parse cache costs more than it saves on mostly distinct values.
+        return stripped.str.strptime(pl.Date, spec.format or DEFAULT_DATE_FORMAT, strict=False, cache=False)
     return _datetime_expr(stripped, spec)
 
 
@@ -72,15 +78,15 @@ def _datetime_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
     if spec.format:
         aware_format = "%z" in spec.format or "%#z" in spec.format or "%:z" in spec.format
         if aware_format:
-            parsed = text.str.strptime(pl.Datetime("us", "UTC"), spec.format, strict=False)
+            parsed = text.str.strptime(pl.Datetime("us", "UTC"), spec.format, strict=False, cache=False)
             parsed = parsed.dt.replace_time_zone(None)
             return parsed if spec.timezone != "naive" else pl.lit(None, dtype=pl.Datetime("us"))
-        parsed = text.str.strptime(pl.Datetime("us"), spec.format, strict=False)
+        parsed = text.str.strptime(pl.Datetime("us"), spec.format, strict=False, cache=False)
         return parsed if spec.timezone != "aware" else pl.lit(None, dtype=pl.Datetime("us"))
-    naive = pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False) for f in ISO_NAIVE_FORMATS])
+    naive = pl.coalesce([text.str.strptime(pl.Datetime("us"), f, strict=False, cache=False) for f in ISO_NAIVE_FORMATS])
     aware = pl.coalesce(
         [
-            text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False).dt.replace_time_zone(None)
+            text.str.strptime(pl.Datetime("us", "UTC"), f, strict=False, cache=False).dt.replace_time_zone(None)
             for f in ISO_AWARE_FORMATS
         ]
     )

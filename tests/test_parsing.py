@@ -63,3 +63,36 @@ def test_documented_examples() -> None:
         None,
         None,
     ]
+
+
+TYPED_KINDS = ["integer", "float", "boolean", "date", "datetime"]
+TEXT_PIECES = [*PIECES, " ", "  ", "2024-01-05", "2024-01-05T10:00:00", "+02:00", "Z", "true", "No", "y"]
+
+
+@given(
+    st.sampled_from(TYPED_KINDS),
+    st.lists(st.lists(st.sampled_from(TEXT_PIECES), min_size=0, max_size=4).map("".join), min_size=1, max_size=40),
+    st.sampled_from([[""], [], ["", "NA", "n"], [" "]]),
+)
+@settings(max_examples=300, deadline=None)
+def test_engine_parse_as_is_then_retry_stripped_equals_parsing_stripped(
+    kind: str, values: list[str], nulls: list[str]
+) -> None:
+    """checking._typed parses values as they are and re-parses only failures stripped: same result."""
+    from pipecheck.checking import TYPE_FAIL, _typed
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+
+    null_yaml = "[" + ", ".join(f"'{n}'" for n in nulls) + "]"
+    contract = parse_contract(f"contract: t\ncsv: {{null_values: {null_yaml}}}\ncolumns:\n  v: {{type: {kind}}}\n")
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
+    typed = _typed(compile_contract(contract), frame, ("v",))
+    spec = contract.columns["v"]
+    reference = frame.select(parse_expr(pl.col("v"), spec)).to_series().to_list()
+    for text, value, failed, expected in zip(
+        values, typed["v"].to_list(), typed[TYPE_FAIL + "v"].to_list(), reference, strict=True
+    ):
+        if text in nulls:
+            assert value is None and not failed, text
+        else:
+            assert value == expected and failed == (expected is None), text
