@@ -457,9 +457,12 @@ def _frame(columns: Sequence[pa.Array | pa.ChunkedArray], names: list[str]) -> p
 
 
 class _LineBlocks:
-    """About `size` bytes of a stream at a time, each ending after a line feed (the last: at the end)."""
+    """About `size` bytes of decoded text at a time, each ending after a line feed (the last: at the end).
 
-    def __init__(self, stream: io.RawIOBase, size: int) -> None:
+    Built from the decoder's pieces with a single join, so a block costs one copy of its bytes.
+    """
+
+    def __init__(self, stream: DecodedStream, size: int) -> None:
         self.stream = stream
         self.size = size
         self.held = b""
@@ -467,19 +470,30 @@ class _LineBlocks:
 
     def next(self) -> bytes | None:
         """The next block, or None at the end. A line longer than `size` is read whole, up to MAX_RECORD_BYTES."""
-        text = self.held
-        while not self.eof:
-            data = self.stream.read(self.size) or b""
-            self.eof = not data
-            text += data
-            if b"\n" in data or len(text) > MAX_RECORD_BYTES:
+        pieces = [self.held] if self.held else []
+        length = len(self.held)
+        found_break = b"\n" in self.held
+        while not self.eof and (length < self.size or not found_break):
+            piece = self.stream.read_piece()
+            if not piece:
+                self.eof = True
                 break
-        if not text:
+            pieces.append(piece)
+            length += len(piece)
+            found_break = found_break or b"\n" in piece
+            if length > MAX_RECORD_BYTES and not found_break:
+                raise LimitExceeded(
+                    f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)"
+                )
+        if not length:
             return None
-        cut = len(text) if self.eof else text.rfind(b"\n") + 1
-        if cut == 0:
-            raise LimitExceeded(f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)")
-        block, self.held = text[:cut], text[cut:]
+        if self.eof:
+            self.held = b""
+            return b"".join(pieces)
+        last = next(i for i in range(len(pieces) - 1, -1, -1) if b"\n" in pieces[i])
+        cut = pieces[last].rfind(b"\n") + 1
+        block = b"".join([*pieces[:last], pieces[last][:cut]])
+        self.held = b"".join([pieces[last][cut:], *pieces[last + 1 :]])
         return block
 
     def push_back(self, block: bytes) -> None:

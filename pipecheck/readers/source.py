@@ -200,15 +200,31 @@ class DecodedStream(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         while len(self.pending) < len(buffer) and not self.eof:
-            self._fill()
+            self.pending += self._next_piece()
         size = min(len(buffer), len(self.pending))
         buffer[:size] = self.pending[:size]
         del self.pending[:size]
         return size
 
-    def _fill(self) -> None:
+    def read_piece(self) -> bytes:
+        """The next piece of output as it was decoded (b"" at the end): no copy for passed-through ASCII.
+
+        Shares the position with `readinto`: what one returned the other will not.
+        """
+        if self.pending:
+            piece = bytes(self.pending)
+            self.pending.clear()
+            return piece
+        while not self.eof:
+            piece = self._next_piece()
+            if piece:
+                return piece
+        return b""
+
+    def _next_piece(self) -> bytes:
         chunk = self.raw.read(READ_CHUNK)
         final = not chunk
+        self.eof = final
         breaks = _line_breaks(chunk, self.ends_in_cr)
         if self.passthrough and chunk.isascii() and not self.decoder.getstate()[0]:
             # ASCII is valid UTF-8 as it is: no decode/encode round trip (most of a typical file).
@@ -216,9 +232,7 @@ class DecodedStream(io.RawIOBase):
             self.text_breaks += breaks
             self.text_ends_in_cr = chunk.endswith(b"\r")
             self._advance(chunk, breaks)
-            self.pending += chunk
-            self.eof = final
-            return
+            return chunk
         buffered = self.decoder.getstate()[0]
         self._object_base = self.raw_offset - len(buffered)
         self._input_len = len(buffered) + len(chunk)
@@ -228,8 +242,7 @@ class DecodedStream(io.RawIOBase):
         self._advance(chunk, breaks)
         if self.comment is not None:
             text = self._blank_comments(text, final)
-        self.pending += text.encode("utf-8", errors="surrogatepass")
-        self.eof = final
+        return text.encode("utf-8", errors="surrogatepass")
 
     def _advance(self, chunk: bytes, breaks: int) -> None:
         self.raw_offset += len(chunk)
