@@ -30,7 +30,7 @@ class Options:
     max_examples: int = 5
     fail_fast: bool = False
     fail_on: Severity = "error"
-    block_size: int = 16 << 20
+    block_size: int = 8 << 20
     progress: ProgressSink | None = None
 
 

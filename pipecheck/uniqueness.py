@@ -21,7 +21,7 @@ from pipecheck.findings import Severity
 if TYPE_CHECKING:
     import polars as pl
 
-SPILL_ROWS = 5_000_000
+SPILL_ROWS = 1_000_000
 PARTITIONS = 16
 FIRST = "__first__"
 
@@ -81,17 +81,27 @@ class KeyStore:
 
 
 def _duplicated_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """Rows whose key equals a neighbour's after sorting by the key.
+    """Rows whose key equals a neighbour's once the rows are ordered by the key.
 
     A sort is several times faster and lighter than hashing (5M int keys: 0.1 s against 0.8 s
-    and ~500 MB for `is_duplicated` on a struct).
+    and ~500 MB for `is_duplicated` on a struct). Only the sort order (4 bytes a row) and one
+    sorted key column at a time are materialised; neighbours are compared as zero-copy slices,
+    giving bitmaps: 5M int keys peak at ~60 MB above the stored keys (was ~200 MB with a full
+    sort and shifted copies).
     """
     import polars as pl
 
-    ordered = frame.sort(columns)
-    same_as_previous = pl.all_horizontal([pl.col(c) == pl.col(c).shift(1) for c in columns])
-    same_as_next = pl.all_horizontal([pl.col(c) == pl.col(c).shift(-1) for c in columns])
-    return ordered.filter(same_as_previous.fill_null(False) | same_as_next.fill_null(False))
+    if frame.height < 2:
+        return frame.clear()
+    order = frame.select(pl.arg_sort_by(columns)).to_series()
+    same = pl.repeat(True, frame.height - 1, eager=True)
+    for column in columns:
+        ordered = frame[column].gather(order)
+        same &= ordered.slice(1) == ordered.slice(0, frame.height - 1)
+        del ordered
+    no = pl.Series([False])
+    duplicated = pl.concat([no, same]) | pl.concat([same, no])  # equal to the previous or to the next key
+    return frame[order.filter(duplicated)]
 
 
 @dataclass

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-DEFAULT_BLOCK_SIZE = 16 << 20
+DEFAULT_BLOCK_SIZE = 8 << 20
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
 PREVIEW_CHARS = 80
@@ -474,7 +474,7 @@ class _LineBlocks:
         length = len(self.held)
         found_break = b"\n" in self.held
         while not self.eof and (length < self.size or not found_break):
-            piece = self.stream.read_piece()
+            piece = self.stream.read_piece(self.size)
             if not piece:
                 self.eof = True
                 break
@@ -578,6 +578,8 @@ class _PlainText:
         gaps = np.diff(breaks, prepend=-1)
         if (gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == ord("\r"))).any()):
             return None  # blank lines: pyarrow skips them, polars would make rows of them
+        if not block.endswith(b"\n") and block.rstrip(b"\r").endswith(self.delimiter):
+            return None  # polars drops an empty extra field on an unterminated last line
         lines = len(breaks) + (0 if block.endswith(b"\n") else 1)
         if int(np.count_nonzero(data == self.delimiter[0])) != lines * (self.width - 1):
             return None

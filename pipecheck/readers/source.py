@@ -206,8 +206,8 @@ class DecodedStream(io.RawIOBase):
         del self.pending[:size]
         return size
 
-    def read_piece(self) -> bytes:
-        """The next piece of output as it was decoded (b"" at the end): no copy for passed-through ASCII.
+    def read_piece(self, size: int = READ_CHUNK) -> bytes:
+        """The next piece of output (from up to `size` raw bytes; b"" at the end): ASCII passes uncopied.
 
         Shares the position with `readinto`: what one returned the other will not.
         """
@@ -216,13 +216,13 @@ class DecodedStream(io.RawIOBase):
             self.pending.clear()
             return piece
         while not self.eof:
-            piece = self._next_piece()
+            piece = self._next_piece(min(size, READ_CHUNK))
             if piece:
                 return piece
         return b""
 
-    def _next_piece(self) -> bytes:
-        chunk = self.raw.read(READ_CHUNK)
+    def _next_piece(self, size: int = READ_CHUNK) -> bytes:
+        chunk = self.raw.read(size)
         final = not chunk
         self.eof = final
         breaks = _line_breaks(chunk, self.ends_in_cr)
