@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipecheck.checking import BatchResult, check_batch, type_message
+from pipecheck.checking import BatchResult, check_batch, parse_batch, type_message
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
@@ -18,6 +18,9 @@ from pipecheck.readers.source import COMPRESSIONS, DecodeLog, open_binary, sniff
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
 
 if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
     from pipecheck.readers.csv import CsvReader, RecordPlace
 
 
@@ -150,9 +153,20 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     header = _csv_header(names, compiled)
     tally = Tally(options.max_examples)
     stopped_early = False
-    for frame in prefetch(reader.batches(len(names), header.positions)):
+    batches = prefetch(
+        reader.batches(len(names), header.positions),
+        then=lambda frame: (frame, parse_batch(compiled, frame, is_text=True)),  # on the reading thread
+    )
+    for frame, typed in batches:
         tally.merge(
-            check_batch(compiled, frame, is_text=True, first_ordinal=tally.rows, max_examples=options.max_examples)
+            check_batch(
+                compiled,
+                frame,
+                is_text=True,
+                first_ordinal=tally.rows,
+                max_examples=options.max_examples,
+                typed=typed,
+            )
         )
         if options.progress is not None:
             options.progress(report.path, reader.bytes_done(), _size(reader.path), tally.rows)
@@ -255,7 +269,6 @@ def _size(path: Path) -> int | None:
 
 
 def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, report: FileReport) -> None:
-    import polars as pl
 
     from pipecheck.readers.parquet import ParquetReader
     from pipecheck.storage_types import convert_batch, storage_findings
@@ -269,11 +282,13 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     report.findings.extend(storage.findings)
     tally = Tally(options.max_examples)
     stopped_early = False
-    for batch in prefetch(reader.batches(storage.readable)):
-        frame = pl.from_arrow(convert_batch(batch, storage.targets))
-        assert isinstance(frame, pl.DataFrame)
+    batches = prefetch(
+        reader.batches(storage.readable),
+        then=lambda batch: (batch.num_rows, _frame(convert_batch(batch, storage.targets))),
+    )
+    for rows, frame in batches:
         part = check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
-        part.rows = batch.num_rows  # a frame without columns (none readable) has height 0, the batch does not
+        part.rows = rows  # a frame without columns (none readable) has height 0, the batch does not
         tally.merge(part)
         if options.progress is not None and total_rows:
             size = _size(path)
@@ -286,6 +301,14 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     wanted = tally.wanted_ordinals() + [o for d in duplicates for o in d.ordinals]
     places: dict[int, tuple[int | None, int | None]] = {o: (o + 1, None) for o in wanted}
     report.findings += _value_findings(tally, compiled, places, duplicates, stopped_early)
+
+
+def _frame(batch: pa.RecordBatch) -> pl.DataFrame:
+    import polars as pl
+
+    frame = pl.from_arrow(batch)  # on the reading thread: polars converts strings to its own layout
+    assert isinstance(frame, pl.DataFrame)
+    return frame
 
 
 # ---------------------------------------------------------------- merging

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
+U = TypeVar("U")
 _POLL_SECONDS = 0.1
 
 
-def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
-    """Yield `source`'s items in order, produced up to `depth` ahead; errors re-raise here, in order."""
+def prefetch(source: Iterator[T], then: Callable[[T], U], depth: int = 2) -> Iterator[U]:
+    """Yield `then(item)` for `source`'s items in order, produced up to `depth` ahead on a background
+    thread (so `then` runs there too); errors re-raise here, in order."""
     slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -31,7 +33,7 @@ def prefetch(source: Iterator[T], depth: int = 2) -> Iterator[T]:
     def produce() -> None:
         try:
             for item in source:
-                if not put(("item", item)):
+                if not put(("item", then(item))):
                     return
             put(("done", None))
         except BaseException as exc:  # handed to the consumer, which raises it

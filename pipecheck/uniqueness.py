@@ -1,8 +1,9 @@
 """File-wide `unique` and `unique_together`: exact across batches, examples in duplicate groups.
 
 Memory grows with the key columns only (one typed value per key column and one row number per
-row). Past SPILL_ROWS rows a key store moves to hash partitions in a temporary directory, and
-duplicates are then found one partition at a time: equal keys always share a partition.
+row: 12 bytes a row for an integer key). Past SPILL_BYTES of keys a key store moves to hash
+partitions in a temporary directory. Duplicates are found one hash partition at a time (equal keys
+always share one), so the search itself needs memory for a partition, not for the whole key set.
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ from pipecheck.findings import Severity
 if TYPE_CHECKING:
     import polars as pl
 
-SPILL_ROWS = 1_000_000
+SPILL_BYTES = 128 << 20
+PARTITION_ROWS = 1_000_000  # in memory, more rows than this are searched partition by partition
 PARTITIONS = 16
 FIRST = "__first__"
+BUCKET = "__bucket__"
 
 
 @dataclass
 class KeyStore:
     """The key values of every row (with its ordinal), in memory or spilled to partitions on disk."""
 
-    spill_rows: int | None = None  # None: SPILL_ROWS
     partitions: int = PARTITIONS
     frames: list[pl.DataFrame] = field(default_factory=list)
     rows: int = 0
+    held_bytes: int = 0
     spill_dir: Path | None = None
     spilled_chunks: int = 0
 
@@ -43,21 +46,28 @@ class KeyStore:
             self._spill(frame)
             return
         self.frames.append(frame)
-        if self.rows > (SPILL_ROWS if self.spill_rows is None else self.spill_rows):
+        self.held_bytes += int(frame.estimated_size())
+        if self.held_bytes > SPILL_BYTES:
             self.spill_dir = Path(tempfile.mkdtemp(prefix="pipecheck-unique-"))
             pending, self.frames = self.frames, []
             for part in pending:
                 self._spill(part)
 
-    def _spill(self, frame: pl.DataFrame) -> None:
+    def _with_bucket(self, frame: pl.DataFrame) -> pl.DataFrame:
         import polars as pl
 
-        assert self.spill_dir is not None
         keys = [c for c in frame.columns if c != ORDINAL]
-        bucket = (pl.struct(keys).hash(seed=0) % self.partitions).alias("__bucket__")
-        for (number,), part in frame.with_columns(bucket).partition_by("__bucket__", as_dict=True).items():
-            chunk = self.spill_dir / f"p{number:03d}-{self.spilled_chunks:06d}.arrow"
-            part.drop("__bucket__").write_ipc(chunk)
+        return frame.with_columns((pl.struct(keys).hash(seed=0) % self.partitions).cast(pl.UInt8).alias(BUCKET))
+
+    def _split(self, frame: pl.DataFrame) -> Iterator[tuple[tuple[int], pl.DataFrame]]:
+        """The frame's rows by hash partition of their key: (partition number,), rows."""
+        for number, part in self._with_bucket(frame).partition_by(BUCKET, as_dict=True).items():
+            yield number, part.drop(BUCKET)
+
+    def _spill(self, frame: pl.DataFrame) -> None:
+        assert self.spill_dir is not None
+        for (number,), part in self._split(frame):
+            part.write_ipc(self.spill_dir / f"p{number:03d}-{self.spilled_chunks:06d}.arrow")
         self.spilled_chunks += 1
 
     def groups(self) -> Iterator[pl.DataFrame]:
@@ -65,8 +75,19 @@ class KeyStore:
         import polars as pl
 
         if self.spill_dir is None:
-            if self.frames:
-                yield pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
+            if self.rows <= PARTITION_ROWS:
+                if self.frames:
+                    yield pl.concat(self.frames, how="vertical_relaxed", rechunk=False)
+                return
+            # Sorting 5M keys at once peaks at ~10x their size; a partition's sort, 1/16 of that.
+            members: list[list[pl.DataFrame]] = [[] for _ in range(self.partitions)]
+            while self.frames:  # each frame is released as soon as it is split
+                for (number,), part in self._split(self.frames.pop()):
+                    members[number].append(part)
+            for number in range(self.partitions):
+                if members[number]:
+                    yield pl.concat(members[number], how="vertical_relaxed")
+                    members[number] = []
             return
         for number in range(self.partitions):
             chunks = sorted(self.spill_dir.glob(f"p{number:03d}-*.arrow"))

@@ -93,7 +93,7 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
         spill_dirs.append(self.spill_dir)
         original(self, frame)
 
-    monkeypatch.setattr(uniqueness, "SPILL_ROWS", 1_000)
+    monkeypatch.setattr(uniqueness, "SPILL_BYTES", 10_000)
     monkeypatch.setattr(uniqueness.KeyStore, "_spill", recording_spill)
     spilled = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
     assert spill_dirs, "the key store never spilled"
@@ -101,6 +101,32 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     assert [f.to_dict() for f in spilled.findings] == [f.to_dict() for f in in_memory.findings]
     (unique,) = [f for f in spilled.findings if f.check == "unique"]
     assert [e.row for e in unique.examples] == [2, 29_000]
+
+
+def test_unique_keys_searched_by_partition_in_memory_give_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "data.csv"
+    write_rows(path, 30_000, duplicate_at=29_000, negative_every=100_000)
+    with path.open("a") as handle:  # a second pair, and a triple, in other hash partitions
+        handle.write("7,1,n\n7,2,n\n12345,1,n\n12345,1,n\n12345,1,n\n")
+    compiled = compile_contract(CONTRACT)
+    whole = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
+    searched: list[int] = []
+    original = uniqueness._duplicated_rows
+
+    def recording(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+        searched.append(frame.height)
+        return original(frame, columns)
+
+    monkeypatch.setattr(uniqueness, "PARTITION_ROWS", 1_000)
+    monkeypatch.setattr(uniqueness, "_duplicated_rows", recording)
+    partitioned = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
+    assert len(searched) == uniqueness.PARTITIONS and sum(searched) == 30_005
+    assert [f.to_dict() for f in partitioned.findings] == [f.to_dict() for f in whole.findings]
+    (unique,) = [f for f in partitioned.findings if f.check == "unique"]
+    assert unique.count == 2 + 3 + 4  # keys 2, 7 and 12345 (7 and 12345 are also rows of the data)
+    assert [e.row for e in unique.examples] == [2, 29_000, 7, 30_001, 30_002, 12_345, 30_003, 30_004, 30_005]
 
 
 def test_progress_reports_bytes_and_rows_up_to_the_whole_file(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pipecheck.prefetch import prefetch
 
 
 def test_items_arrive_in_order() -> None:
-    assert list(prefetch(iter(range(100)), depth=3)) == list(range(100))
+    assert list(prefetch(iter(range(100)), then=lambda x: x * 2, depth=3)) == [x * 2 for x in range(100)]
 
 
 def test_an_error_is_raised_after_the_items_before_it() -> None:
@@ -22,7 +22,7 @@ def test_an_error_is_raised_after_the_items_before_it() -> None:
 
     seen: list[int] = []
     with pytest.raises(ValueError, match="bad block"):
-        for item in prefetch(source()):
+        for item in prefetch(source(), then=lambda x: x):
             seen.append(item)
     assert seen == [1, 2]
 
@@ -39,7 +39,7 @@ def test_stopping_early_closes_the_source_and_ends_the_thread() -> None:
         finally:
             closed.set()
 
-    stream = prefetch(endless(), depth=2)
+    stream = prefetch(endless(), then=lambda x: x, depth=2)
     assert next(stream) == 0
     stream.close()  # what a `break` in the consumer does
     assert closed.wait(5)
