@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, open_text_bytes
+from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, count_byte, open_text_bytes
 
 if TYPE_CHECKING:
     import polars as pl
@@ -565,27 +565,20 @@ class _PlainText:
         """False once quoting or escaping appears: from there on a real parser must find the records."""
         if any(special in block for special in self.specials):
             return False
-        return b"\r" not in block or block.count(b"\r") == block.count(b"\r\n")  # no lone CR line ends
+        return b"\r" not in block or not _has_lone_cr(block)
 
     def parse(self, block: bytes) -> pl.DataFrame | None:
         """The block's wanted columns, or None if a line is blank or does not have exactly `width` fields."""
-        import numpy as np
         import polars as pl
 
-        # numpy scans bytes several times faster than bytes.count / `in` with multi-byte needles.
-        data = np.frombuffer(block, dtype=np.uint8)
-        breaks = np.flatnonzero(data == ord("\n"))
-        gaps = np.diff(breaks, prepend=-1)
-        if (gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == ord("\r"))).any()):
-            return None  # blank lines: pyarrow skips them, polars would make rows of them
+        if block.startswith(b"\xef\xbb\xbf"):
+            return None  # polars drops a BOM at the start of its input; mid-file it is data
         if not block.endswith(b"\n") and block.rstrip(b"\r").endswith(self.delimiter):
             return None  # polars drops an empty extra field on an unterminated last line
-        lines = len(breaks) + (0 if block.endswith(b"\n") else 1)
-        if int(np.count_nonzero(data == self.delimiter[0])) != lines * (self.width - 1):
-            return None
+        if self.width == 1 and _has_blank_line(block):
+            return None  # with no delimiters to count, blank lines are looked for (pyarrow skips them)
         positional = [f"f{i}" for i in range(self.width)]
         try:
-            # polars rejects a line with too many fields; with the delimiter total right, none has too few.
             frame = pl.read_csv(
                 block,
                 has_header=False,
@@ -597,8 +590,28 @@ class _PlainText:
             )
         except (pl.exceptions.PolarsError, ValueError):
             return None
-        if frame.height != lines:
+        # polars makes a row of every line (blank ones too) and rejects a line with too many fields;
+        # so if the delimiters add up to width - 1 per row, no line has too few fields or is blank.
+        if count_byte(block, self.delimiter[0]) != frame.height * (self.width - 1):
             return None
         if not self.wanted:
             return frame.select(pl.first().alias("__row__"))
         return frame.select(pl.col(positional[pos]).alias(name) for name, pos in self.wanted.items())
+
+
+def _has_blank_line(block: bytes) -> bool:
+    import numpy as np
+
+    data = np.frombuffer(block, dtype=np.uint8)
+    breaks = np.flatnonzero(data == ord("\n"))
+    gaps = np.diff(breaks, prepend=-1)
+    return bool((gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == ord("\r"))).any()))
+
+
+def _has_lone_cr(block: bytes) -> bool:
+    """A CR not followed by LF: a line end to pyarrow, not to polars."""
+    import numpy as np
+
+    data = np.frombuffer(block, dtype=np.uint8)
+    after = np.flatnonzero(data == ord("\r")) + 1
+    return bool(after.size and (after[-1] == len(data) or (data[after[after < len(data)]] != ord("\n")).any()))
