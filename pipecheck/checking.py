@@ -3,17 +3,18 @@
 Keeping this pure (compiled contract, batch, offset) -> partial result is what lets a parallel
 or Dask engine run it anywhere and merge exactly.
 
-The value checks are the pandera checks of the compiled schema, evaluated by pandera's polars
-check backend. `DataFrameSchema.validate` would collect every check on its own (about 170 small
-polars queries per batch, and a frame of failure cases per check); here the outputs of all
-checks are joined into one polars query that returns just each check's failure count and first
-failing rows, so polars runs them together on all cores.
+The value checks are the pandera checks of the compiled schema: each check's own polars
+expression (its registered builtin function) with pandera's null rule (`ignore_na`).
+`DataFrameSchema.validate` would collect every check on its own (about 170 small polars queries
+per batch, and a frame of failure cases per check); here all checks of a batch are one polars
+query returning just each check's failure count and first failing rows, built once per set of
+columns, so polars runs the checks together on all cores and Python does no work per check.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -49,11 +50,11 @@ class BatchResult:
 
 @dataclass(frozen=True)
 class _Failure:
-    """One failure mask of the batch: the rows where `check` fails on `column`."""
+    """One failure mask of a batch: where `check` fails on `column`."""
 
     check: str
     column: str
-    rows: pl.LazyFrame  # one boolean column, True where the check fails
+    failed: pl.Expr  # over the typed batch: True where the check fails
 
 
 def parse_batch(compiled: CompiledContract, frame: pl.DataFrame, *, is_text: bool) -> pl.DataFrame:
@@ -84,15 +85,13 @@ def check_batch(
         return result
     if typed is None:
         typed = parse_batch(compiled, frame, is_text=is_text)
-    failures = _failures(compiled, typed, present)
+    failures = _failures(compiled, present, is_text)
     if not failures:
         return _with_keys(result, compiled, typed, present, first_ordinal)
-    counts = pl.concat([f.rows for f in failures], how="horizontal").select(
-        expr for i in range(len(failures)) for expr in _summary(i, max_examples)
-    )
-    summary = counts.collect().row(0)
+    summary = typed.lazy().select(expr for i, f in enumerate(failures) for expr in _summary(f.failed, i, max_examples))
+    counts = summary.collect().row(0)
     for i, failure in enumerate(failures):
-        count, first = summary[2 * i], summary[2 * i + 1]
+        count, first = counts[2 * i], counts[2 * i + 1]
         if count:
             source = frame if is_text else typed
             values = source[failure.column].gather(first)
@@ -108,13 +107,12 @@ def _with_keys(
     """The batch's unique-key columns with row ordinals, for the file-wide duplicate search."""
     for key in compiled.unique_keys:
         if all(name in present for name in key):
-            part = typed.select(key).with_row_index(ORDINAL, offset=first_ordinal)
-            result.keys[key] = part.drop_nulls(list(key))
+            part = typed.lazy().select(key).with_row_index(ORDINAL, offset=first_ordinal).drop_nulls(list(key))
+            result.keys[key] = part.collect()
     return result
 
 
-def _summary(i: int, max_examples: int) -> tuple[pl.Expr, pl.Expr]:
-    failed = pl.col(f"f{i}")
+def _summary(failed: pl.Expr, i: int, max_examples: int) -> tuple[pl.Expr, pl.Expr]:
     return failed.sum().alias(f"{_COUNT}{i}"), failed.arg_true().head(max_examples).implode().alias(f"{_FIRST}{i}")
 
 
@@ -160,36 +158,47 @@ def _retry_stripped(
     return typed.with_columns(patched) if patched else typed
 
 
-def _failures(compiled: CompiledContract, typed: pl.DataFrame, present: tuple[str, ...]) -> list[_Failure]:
-    """Every failure mask, in report order per column: type, nullable, then the pandera checks."""
+def _failures(compiled: CompiledContract, present: tuple[str, ...], is_text: bool) -> list[_Failure]:
+    """Every failure mask for batches with these columns, in report order per column: type (text
+    input), nullable, then the pandera checks. Built once per set of columns."""
+    cached = compiled.plans.get((present, is_text))
+    if cached is not None:
+        return cast("list[_Failure]", cached)
     schema = compiled.schema_for(present)
-    data = typed.lazy()
     failures: list[_Failure] = []
     for name in present:
         column = schema.columns[name]
-        type_failed = pl.col(TYPE_FAIL + name) if TYPE_FAIL + name in typed.columns else None
-        if type_failed is not None:
-            failures.append(_Failure("type", name, data.select(type_failed)))
+        parsed = is_text and compiled.columns[name].spec.type != "string"
+        if parsed:
+            failures.append(_Failure("type", name, pl.col(TYPE_FAIL + name)))
         if not column.nullable:
             # A value that failed to parse is null in the typed frame; it is reported as `type` only.
             null = pl.col(name).is_null()
-            failures.append(
-                _Failure("nullable", name, data.select(null & ~type_failed if type_failed is not None else null))
-            )
+            failures.append(_Failure("nullable", name, null & ~pl.col(TYPE_FAIL + name) if parsed else null))
         rules = compiled.columns[name].rules
         for rule, check in zip(rules, column.checks, strict=True):
-            failures.append(_Failure(rule.check, name, _failed_rows(check, data, name)))
-    return [_Failure(f.check, f.column, f.rows.select(pl.first().alias(f"f{i}"))) for i, f in enumerate(failures)]
+            failures.append(_Failure(rule.check, name, _failed(check, name)))
+    compiled.plans[(present, is_text)] = failures
+    return failures
 
 
-def _failed_rows(check: pa.Check, data: pl.LazyFrame, column: str) -> pl.LazyFrame:
-    """Where one pandera check fails, by pandera's own rules (its check backend; nulls pass when ignore_na)."""
+class _ExpressionOf:
+    """Stands in for the LazyFrame handed to a pandera builtin check, which selects one expression
+    from it (`data.lazyframe.select(expr)`): that expression is the check."""
+
+    def select(self, *exprs: object) -> tuple[object, ...]:
+        return exprs
+
+
+def _failed(check: pa.Check, column: str) -> pl.Expr:
+    """Where one pandera check fails: its polars expression, nulls passing when ignore_na (pandera's rule)."""
     from pandera.api.polars.types import PolarsData
-    from pandera.constants import CHECK_OUTPUT_KEY
 
-    passed: pl.LazyFrame = type(check).get_backend(data)(check).apply(PolarsData(data, column))  # type: ignore[no-untyped-call]
-    outcome = pl.col(CHECK_OUTPUT_KEY)
-    return passed.select(~outcome.fill_null(True) if check.ignore_na else ~outcome.fill_null(False))
+    selected = check._check_fn(PolarsData(_ExpressionOf(), column), **check._check_kwargs)  # type: ignore[arg-type]
+    if not (isinstance(selected, tuple) and len(selected) == 1 and isinstance(selected[0], pl.Expr)):
+        raise TypeError(f"pandera check {check.name!r} is not a single polars expression")
+    passed: pl.Expr = selected[0]
+    return ~passed.fill_null(True) if check.ignore_na else ~passed.fill_null(False)
 
 
 def type_message(compiled: CompiledContract, column: str) -> str:

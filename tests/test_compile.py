@@ -121,3 +121,52 @@ def test_arbitrary_column_specs_are_accepted_or_rejected_cleanly(spec: dict[str,
         assert exc.problems and all(str(p).startswith("g.yaml:") for p in exc.problems)
         return
     compile_contract(contract).schema_for(("c",))
+
+
+# ---- the engine's fused evaluation of the pandera checks equals pandera's own validate()
+
+RULED_COLUMNS = {
+    "n": ("integer", "{type: integer, nullable: false, min: -5, max: 5, allowed: [-5, 0, 1, 2, 3, 5, 9]}"),
+    "x": ("float", "{type: float, nullable: true, min: -1.5, max: 2.5}"),
+    "s": (
+        "string",
+        "{type: string, nullable: true, pattern: '[a-c]+', min_length: 2, max_length: 4,"
+        " allowed: [ab, abc, b, cc, zzzzz]}",
+    ),
+}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-8, 10)),
+            st.one_of(st.none(), st.floats(-3, 4, allow_nan=False)),
+            st.one_of(st.none(), st.text("abcz", max_size=6)),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_fused_checks_count_what_pandera_validate_finds(
+    rows: list[tuple[int | None, float | None, str | None]],
+) -> None:
+    columns = "".join(f"  {name}: {spec}\n" for name, (_, spec) in RULED_COLUMNS.items())
+    compiled = compile_contract(parse_contract(f"contract: t\ncolumns:\n{columns}"))
+    frame = pl.DataFrame(rows, schema={"n": pl.Int64, "x": pl.Float64, "s": pl.String}, orient="row")
+    result = check_batch(compiled, frame, is_text=False, first_ordinal=0, max_examples=1000)
+    ours = {(v.column, v.check): sorted(v.ordinals) for v in result.violations}
+
+    schema = compiled.schema_for(("n", "x", "s"))
+    try:
+        schema.validate(frame, lazy=True)
+        cases = pl.DataFrame(
+            schema={"column": pl.String, "check": pl.String, "check_number": pl.Int32, "index": pl.Int64}
+        )
+    except pa.errors.SchemaErrors as exc:
+        cases = exc.failure_cases
+    theirs: dict[tuple[str, str], list[int]] = {}
+    for column, check, number, index in cases.select("column", "check", "check_number", "index").rows():
+        rule = "nullable" if check == "not_nullable" else compiled.columns[column].rules[number].check
+        theirs.setdefault((column, rule), []).append(int(index))
+    assert ours == {k: sorted(v) for k, v in theirs.items()}
