@@ -88,7 +88,9 @@ def check_batch(
     failures = _failures(compiled, present, is_text)
     if not failures:
         return _with_keys(result, compiled, typed, present, first_ordinal)
-    summary = typed.lazy().select(expr for i, f in enumerate(failures) for expr in _summary(f.failed, i, max_examples))
+    # Masks first, then their summaries: each check runs once (CSE does not see through the two uses).
+    masks = typed.lazy().select(f.failed.alias(f"f{i}") for i, f in enumerate(failures))
+    summary = masks.select(expr for i in range(len(failures)) for expr in _summary(pl.col(f"f{i}"), i, max_examples))
     counts = summary.collect().row(0)
     for i, failure in enumerate(failures):
         count, first = counts[2 * i], counts[2 * i + 1]
