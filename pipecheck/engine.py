@@ -18,9 +18,6 @@ from pipecheck.readers.source import COMPRESSIONS, DecodeLog, open_binary, sniff
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
 
 if TYPE_CHECKING:
-    import polars as pl
-    import pyarrow as pa
-
     from pipecheck.readers.csv import CsvReader, RecordPlace
 
 
@@ -271,7 +268,7 @@ def _size(path: Path) -> int | None:
 def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, report: FileReport) -> None:
 
     from pipecheck.readers.parquet import ParquetReader
-    from pipecheck.storage_types import convert_batch, storage_findings
+    from pipecheck.storage_types import convert_frame, storage_findings
 
     reader = ParquetReader(path)
     total_rows = reader.row_count() if options.progress is not None else None
@@ -284,7 +281,7 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     stopped_early = False
     batches = prefetch(
         reader.batches(storage.readable),
-        then=lambda batch: (batch.num_rows, _frame(convert_batch(batch, storage.targets))),
+        then=lambda part: (part[0], convert_frame(part[1], compiled)),  # on the reading thread
     )
     for rows, frame in batches:
         part = check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
@@ -301,14 +298,6 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     wanted = tally.wanted_ordinals() + [o for d in duplicates for o in d.ordinals]
     places: dict[int, tuple[int | None, int | None]] = {o: (o + 1, None) for o in wanted}
     report.findings += _value_findings(tally, compiled, places, duplicates, stopped_early)
-
-
-def _frame(batch: pa.RecordBatch) -> pl.DataFrame:
-    import polars as pl
-
-    frame = pl.from_arrow(batch)  # on the reading thread: polars converts strings to its own layout
-    assert isinstance(frame, pl.DataFrame)
-    return frame
 
 
 # ---------------------------------------------------------------- merging

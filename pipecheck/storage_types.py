@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING
 
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Finding
+from pipecheck.readers import UnreadableFile
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
 
@@ -16,7 +18,6 @@ if TYPE_CHECKING:
 class StoragePlan:
     findings: list[Finding] = field(default_factory=list)
     readable: list[str] = field(default_factory=list)
-    targets: dict[str, pa.DataType] = field(default_factory=dict)
 
 
 def _target(stored: pa.DataType, contract_type: str) -> pa.DataType | None:
@@ -66,24 +67,24 @@ def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dic
                 Finding("type", problem, severity=spec.severity, column=name, hint="values were not checked")
             )
             continue
-        assert target is not None
         plan.readable.append(name)
-        plan.targets[name] = target
     return plan
 
 
-def convert_batch(batch: pa.RecordBatch, targets: dict[str, pa.DataType]) -> pa.RecordBatch:
+def convert_frame(frame: pl.DataFrame, compiled: CompiledContract) -> pl.DataFrame:
     """Cast stored columns to the contract's canonical types (time zones normalised to UTC)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    import polars as pl
 
-    arrays = []
-    for name in batch.schema.names:
-        column = batch.column(name)
-        if pa.types.is_dictionary(column.type):
-            column = column.dictionary_decode()
-        target = targets[name]
-        if not column.type.equals(target):
-            column = pc.cast(column, target, safe=not pa.types.is_timestamp(target))
-        arrays.append(column)
-    return pa.RecordBatch.from_arrays(arrays, names=batch.schema.names)
+    from pipecheck.parsing import POLARS_TYPES
+
+    columns = []
+    for name, stored in frame.schema.items():
+        column = pl.col(name)
+        if isinstance(stored, pl.Datetime) and stored.time_zone is not None:
+            column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        columns.append(column.cast(POLARS_TYPES[compiled.columns[name].spec.type]))
+    try:
+        return frame.select(columns)
+    except pl.exceptions.PolarsError as exc:  # e.g. a uint64 beyond int64
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreadableFile(f"stored values do not fit the contract's types: {first}") from None
