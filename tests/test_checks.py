@@ -218,6 +218,27 @@ def test_parquet_values_and_storage_types(validate_json: Validate, tmp_path: Pat
     assert examples(only(report, "nullable")) == [(3, None, None)]
 
 
+def test_parquet_time_zones_dictionaries_and_oversized_integers(validate_json: Validate, tmp_path: Path) -> None:
+    path = tmp_path / "t.parquet"
+    stamps = pa.array([0, 3_600_000_000], pa.timestamp("us", tz="Europe/Paris"))
+    table = pa.table({"t": stamps, "s": pa.array(["x", "y"]).dictionary_encode()})
+    pq.write_table(table, path)
+    # 1970-01-01T01:00+01:00 is midnight UTC: below the minimum; the other one hour later holds.
+    text = contract(
+        "  t: {type: datetime, timezone: aware, min: '1970-01-01T00:30:00Z'}\n  s: {type: string, allowed: [x]}\n"
+    )
+    code, report = validate_json(text, path)
+    assert code == 1
+    assert examples(only(report, "min")) == [(1, None, "1970-01-01 00:00:00.000000")]
+    assert examples(only(report, "allowed")) == [(2, None, "y")]
+
+    big = tmp_path / "big.parquet"
+    pq.write_table(pa.table({"n": pa.array([1, 2**64 - 1], pa.uint64())}), big)
+    code, report = validate_json(contract("  n: {type: integer}\n"), big)
+    assert code == 1
+    assert "do not fit the contract's types" in only(report, "unreadable")["message"]
+
+
 def test_max_examples_caps_examples_but_not_counts(validate_json: Validate) -> None:
     data = "a\n" + "".join(f"{-i}\n" for i in range(1, 51))
     _, report = validate_json(contract("  a: {type: integer, min: 0}\n"), data, "--max-examples", "3")
