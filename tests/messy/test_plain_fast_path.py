@@ -1,0 +1,580 @@
+"""Property tests: the polars plain-text CSV path yields exactly what the pyarrow path yields.
+
+`CsvReader.batches` parses blocks of plain text (no quote or escape characters, no lone CRs)
+with polars and falls back to pyarrow for anything else. Every test reads the same file twice,
+once as the engine does (fast path on) and once with `_PlainText.usable` forced off (pyarrow
+only), and compares the rows, the frames' columns and the malformed count, with the stdlib
+`csv` module as a third oracle (rows of exactly `width` fields, blank lines skipped).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pipecheck.readers.csv as csv_module
+from pipecheck.contract.model import CsvDialect
+from pipecheck.readers import UnreadableFile
+from pipecheck.readers.csv import CsvReader, RecordTooLong, _PlainText
+from pipecheck.readers.source import DecodeLog
+
+PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SMALLER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+DELIMITERS = [",", ";", "\t"]
+# Small blocks, so a file spans many of them (and block edges fall everywhere), sometimes larger ones.
+BLOCK_SIZES = st.one_of(st.integers(64, 256), st.integers(64, 4096))
+
+
+# --- reading a file both ways -----------------------------------------------------------------
+
+
+class _PyarrowOnly(_PlainText):
+    """The plain-text parser switched off: every block goes through pyarrow."""
+
+    def __init__(self, dialect: CsvDialect, width: int, wanted: dict[str, int]) -> None:
+        super().__init__(dialect, width, wanted)
+        self.usable = False
+
+
+@dataclass
+class Read:
+    header: list[str]
+    rows: list[tuple[Any, ...]]
+    malformed: int
+    polars_blocks: int  # blocks `_PlainText.parse` turned into a frame
+    declined_blocks: int  # blocks it handed back to pyarrow (returned None)
+    block_size: int  # the last one tried: larger than asked if a record straddled pyarrow's blocks
+    columns: list[list[str]] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def _watching_parse() -> Iterator[list[bool]]:
+    """Records, per call of `_PlainText.parse`, whether polars produced the frame."""
+    calls: list[bool] = []
+    original = _PlainText.parse
+
+    def parse(self: _PlainText, block: bytes) -> pl.DataFrame | None:
+        frame = original(self, block)
+        calls.append(frame is not None)
+        return frame
+
+    with mock.patch.object(_PlainText, "parse", parse):
+        yield calls
+
+
+def read(path: Path, dialect: CsvDialect, block_size: int, wanted: dict[str, int] | None = None, *, fast: bool) -> Read:
+    """The header, then the batches, as the engine reads them (`_csv_findings`, retried with larger blocks)."""
+    while True:
+        reader = CsvReader(path, dialect, None, DecodeLog(), block_size=block_size)
+        header = reader.header()
+        if wanted is None:
+            wanted = {f"c{i}": i for i in range(len(header))}
+        with (
+            mock.patch.object(csv_module, "_PlainText", _PlainText if fast else _PyarrowOnly),
+            _watching_parse() as calls,
+        ):
+            try:
+                frames = list(reader.batches(len(header), wanted))
+            except RecordTooLong:  # a quoted record straddles pyarrow's blocks: the engine retries so
+                block_size *= 4
+                continue
+        break
+    if not fast:
+        assert calls == [], "the pyarrow-only read went through polars"
+    names = list(wanted) or ["__row__"]
+    for frame in frames:
+        assert frame.columns == names
+        assert all(dtype == pl.String for dtype in frame.dtypes), frame.schema
+    return Read(
+        header=header,
+        rows=[row for frame in frames for row in frame.rows()],
+        malformed=reader.malformed.count,
+        polars_blocks=calls.count(True),
+        declined_blocks=calls.count(False),
+        block_size=block_size,
+        columns=[frame.columns for frame in frames],
+    )
+
+
+def read_both(
+    data: bytes, dialect: CsvDialect, block_size: int, wanted: dict[str, int] | None = None
+) -> tuple[Read, Read]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_bytes(data)
+        return (
+            read(path, dialect, block_size, wanted, fast=True),
+            read(path, dialect, block_size, wanted, fast=False),
+        )
+
+
+@dataclass
+class Expected:
+    header: list[str]
+    rows: list[tuple[str, ...]]
+    malformed: int
+
+
+def stdlib_oracle(text: str, dialect: CsvDialect) -> Expected | None:
+    """What the file holds by the csv module; None if it has no non-blank record."""
+    if dialect.comment is not None:  # pipecheck empties comment lines (no line here is inside quotes)
+        text = re.sub(f"(?m)^{re.escape(dialect.comment)}[^\r\n]*", "", text)
+    records = [
+        record
+        for record in csv.reader(
+            io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar=dialect.quotechar, strict=False
+        )
+        if record
+    ]
+    if not records:
+        return None
+    header = records[0]
+    data = records[1:] if dialect.header else records
+    valid = [tuple(record) for record in data if len(record) == len(header)]
+    return Expected(header, valid, len(data) - len(valid))
+
+
+def project(rows: list[tuple[str, ...]], wanted: dict[str, int]) -> list[tuple[str, ...]]:
+    if not wanted:
+        return [(row[0],) for row in rows]
+    return [tuple(row[pos] for pos in wanted.values()) for row in rows]
+
+
+def assert_same(fast: Read, slow: Read, expected: Expected, wanted: dict[str, int] | None = None) -> None:
+    assert fast.header == slow.header == expected.header
+    assert fast.malformed == slow.malformed == expected.malformed
+    assert fast.rows == slow.rows
+    if wanted is None:
+        wanted = {f"c{i}": i for i in range(len(expected.header))}
+    assert fast.rows == project(expected.rows, wanted)
+
+
+def check_file(
+    data: bytes, text: str, dialect: CsvDialect, block_size: int, wanted: dict[str, int] | None = None
+) -> tuple[Read, Read]:
+    fast, slow = read_both(data, dialect, block_size, wanted)
+    expected = stdlib_oracle(text, dialect)
+    assert expected is not None
+    assert_same(fast, slow, expected, wanted)
+    return fast, slow
+
+
+# --- 1. quote-free files: ragged rows, blank lines, CRLF/LF, encodings -------------------------
+
+
+@dataclass
+class PlainCase:
+    text: str
+    data: bytes
+    dialect: CsvDialect
+    block_size: int
+    wanted: dict[str, int]
+
+
+ENCODINGS = ["utf-8", "utf-8 with BOM", "cp1252", "utf-16"]
+
+
+@st.composite
+def plain_files(draw: st.DrawFn) -> PlainCase:
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    width = draw(st.integers(1, 5))
+    non_ascii = draw(st.booleans())
+    header = draw(st.sampled_from([True, True, True, False]))
+    comment = draw(st.sampled_from([None, None, "#"]))
+    alphabet = [c for c in "abZ7 \t#" if c != delimiter] + (["é", "€"] if non_ascii else [])
+    value = st.text(st.sampled_from(alphabet), max_size=5)
+    ends = draw(st.sampled_from(["\n", "\r\n", "mixed"]))
+    line_end = st.sampled_from(["\n", "\r\n"]) if ends == "mixed" else st.just(ends)
+
+    def line(kind: str) -> str:
+        if kind == "blank":
+            return ""
+        count = {"short": max(width - draw(st.integers(1, 2)), 1), "long": width + draw(st.integers(1, 2))}.get(
+            kind, width
+        )
+        fields = [draw(value) for _ in range(count)]
+        if kind == "delimiter in a value":
+            at = draw(st.integers(0, count - 1))
+            fields[at] += delimiter + draw(value)
+        return delimiter.join(fields)
+
+    kinds = st.sampled_from(["ok"] * 10 + ["short", "long", "blank", "delimiter in a value"])
+    lines = [line(kind) for kind in draw(st.lists(kinds, max_size=60))]
+    if header:
+        names = [f"h{i}" + ("é" if non_ascii and i == 0 else "") for i in range(width)]
+        lines.insert(0, delimiter.join(names))
+    leading = draw(st.lists(line_end, max_size=3))  # blank lines before the first record
+    ends_drawn = [draw(line_end) for _ in lines]
+    if lines and not draw(st.booleans()):  # no final line end
+        ends_drawn[-1] = ""
+    body = "".join(text + end for text, end in zip(lines, ends_drawn, strict=True))
+    text = "".join(leading) + body
+
+    encoding = draw(st.sampled_from(ENCODINGS))
+    if encoding == "utf-8 with BOM":
+        encoding, data = "utf-8", b"\xef\xbb\xbf" + text.encode("utf-8")
+    else:
+        data = text.encode(encoding)
+    wanted = _draw_wanted(draw, width)
+    dialect = CsvDialect(delimiter=delimiter, header=header, comment=comment, encoding=encoding)
+    return PlainCase(text, data, dialect, draw(BLOCK_SIZES), wanted)
+
+
+def _draw_wanted(draw: st.DrawFn, width: int) -> dict[str, int]:
+    """Columns by name -> position: all in order mostly, else a reordered subset (possibly none)."""
+    if draw(st.booleans()):
+        return {f"c{i}": i for i in range(width)}
+    positions = draw(st.permutations(range(width)))[: draw(st.integers(0, width))]
+    return {f"col{pos}": pos for pos in positions}
+
+
+@PROPERTY
+@given(plain_files())
+def test_plain_text_fast_path_matches_pyarrow_and_stdlib(case: PlainCase) -> None:
+    expected = stdlib_oracle(case.text, case.dialect)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.csv"
+        path.write_bytes(case.data)
+        if expected is None:
+            with pytest.raises(UnreadableFile):
+                CsvReader(path, case.dialect, None, DecodeLog(), block_size=case.block_size).header()
+            return
+        wanted = {name: pos for name, pos in case.wanted.items() if pos < len(expected.header)}
+        fast = read(path, case.dialect, case.block_size, wanted, fast=True)
+        slow = read(path, case.dialect, case.block_size, wanted, fast=False)
+    assert_same(fast, slow, expected, wanted)
+
+
+def test_the_fast_path_is_taken_on_plain_files() -> None:
+    """The differential above means something only if polars really parses plain blocks."""
+    text = "a,b,c\n" + "".join(f"{i},x y,é€\r\n" for i in range(200)) + "\n\n1,2\n3,4,5\n"
+    fast, slow = check_file(text.encode(), text, CsvDialect(), 256)
+    assert fast.polars_blocks >= 5
+    assert fast.declined_blocks >= 1  # the last block: blank lines and a short row
+    assert slow.polars_blocks == slow.declined_blocks == 0
+    assert fast.malformed == 1
+
+
+@pytest.mark.parametrize("block_size", [64, 4096])
+def test_ragged_pair_balancing_the_delimiter_count(block_size: int) -> None:
+    """A short row and a long row have the right delimiter total between them: still both malformed.
+
+    polars alone would accept a block like b"a,b\\nf\\nc,d," (the last line's extra empty field
+    dropped, the short row padded); it must not get one.
+    """
+    for text in ["h1,h2\na,b\nf\nc,d,", "h1,h2\na,b\nf\nc,d,\n", "h1,h2\nc,d,e\nf\na,b\n", "h1,h2\nf\n,,\na,b"]:
+        fast, _ = check_file(text.encode(), text, CsvDialect(), block_size)
+        assert fast.rows == [("a", "b")]
+        assert fast.malformed == 2
+
+
+# --- 2. quotes from the middle of the file on --------------------------------------------------
+
+
+@dataclass
+class QuotedCase:
+    text: str
+    dialect: CsvDialect
+    block_size: int
+    wanted: dict[str, int]
+
+
+@st.composite
+def late_quotes(draw: st.DrawFn) -> QuotedCase:
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    width = draw(st.integers(2, 4))
+    alphabet = [c for c in "abZ7 é" if c != delimiter]
+    value = st.text(st.sampled_from(alphabet), max_size=6)
+    end = "\n"  # CRLF here can lose rows: see test_crlf_split_where_pyarrow_takes_over below
+
+    def plain_row() -> str:
+        return delimiter.join(draw(value) for _ in range(width))
+
+    def quoted_row(count: int) -> str:
+        # no CRLF inside quotes: pyarrow drops the LF when its block ends between them (see the xfails below)
+        parts = draw(st.lists(st.sampled_from(["x", " ", delimiter, "\n", '""', "é"]), max_size=5))
+        inner = "".join(["q", *parts, "\n", delimiter])  # always a line break and a delimiter inside
+        fields = [draw(value) for _ in range(count)]
+        fields[draw(st.integers(0, count - 1))] = f'"{inner}"'
+        return delimiter.join(fields)
+
+    def later_row(kind: str) -> str:
+        if kind == "blank":
+            return ""
+        if kind == "quoted":
+            return quoted_row(width)
+        if kind == "quoted, too many fields":
+            return quoted_row(width + 1)
+        if kind == "short":
+            return delimiter.join(draw(value) for _ in range(width - 1))
+        return plain_row()
+
+    rows = [delimiter.join(f"n{i}" for i in range(width))]
+    rows += [plain_row() for _ in range(draw(st.integers(5, 80)))]
+    rows.append(quoted_row(width))
+    kinds = st.sampled_from(["plain"] * 6 + ["blank", "quoted", "quoted, too many fields", "short"])
+    rows += [later_row(kind) for kind in draw(st.lists(kinds, max_size=30))]
+    text = end.join(rows) + (end if draw(st.booleans()) else "")
+    block_size = draw(st.integers(64, 1024))
+    return QuotedCase(text, CsvDialect(delimiter=delimiter), block_size, _draw_wanted(draw, width))
+
+
+@SMALLER
+@given(late_quotes())
+def test_quotes_starting_mid_file_match_pyarrow(case: QuotedCase) -> None:
+    data = case.text.encode()
+    fast, _ = check_file(data, case.text, case.dialect, case.block_size, case.wanted)
+    if data.index(b'"') > 4 * fast.block_size:  # blocks are about block_size (cut at a line feed)
+        assert fast.polars_blocks >= 1  # the plain blocks before the first quote went through polars
+
+
+def test_quoted_newline_and_delimiter_after_plain_blocks() -> None:
+    text = "id,name\n" + "".join(f"{i},n{i}\n" for i in range(100)) + '100,"two\nlines, one value"\n101,x\n7\n'
+    fast, _ = check_file(text.encode(), text, CsvDialect(), 128)
+    assert fast.polars_blocks >= 5
+    assert fast.rows[-2:] == [("100", "two\nlines, one value"), ("101", "x")]
+    assert fast.malformed == 1
+
+
+# --- 3. a quoted header before plain data ------------------------------------------------------
+
+
+@dataclass
+class HeaderCase:
+    text: str
+    header_bytes: int
+    names: list[str]
+    dialect: CsvDialect
+    block_size: int
+
+
+@st.composite
+def quoted_headers(draw: st.DrawFn) -> HeaderCase:
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    width = draw(st.integers(1, 5))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    plain_chars = [c for c in "abZ7é" if c != delimiter]
+    quoted_chars = [*plain_chars, delimiter, "\n", "\r\n", "\r", '"', " "]
+    names: list[str] = []
+    cells: list[str] = []
+    for _ in range(width):
+        if draw(st.booleans()):
+            name = "".join(draw(st.lists(st.sampled_from(quoted_chars), max_size=8)))
+            names.append(name)
+            cells.append('"' + name.replace('"', '""') + '"')
+        else:
+            name = draw(st.text(st.sampled_from(plain_chars), min_size=1, max_size=8))
+            names.append(name)
+            cells.append(name)
+    if not any(cell.startswith('"') for cell in cells):
+        cells[0] = f'"{names[0]}"'
+    leading = "".join(draw(st.lists(st.sampled_from(["\n", "\r\n"]), max_size=2)))
+    header = leading + delimiter.join(cells) + end
+    value = st.text(st.sampled_from([*plain_chars, " "]), max_size=5)
+    rows = [delimiter.join(draw(value) for _ in range(width)) for _ in range(draw(st.integers(1, 40)))]
+    if width == 1:  # a lone empty value is a blank line: skipped, and polars declines the block
+        rows = [row or "x" for row in rows]
+    text = header + end.join(rows) + (end if draw(st.booleans()) else "")
+    # blocks larger than any header drawn (<= 100 bytes): the data after it is never streamed by pyarrow here
+    block_size = draw(st.integers(128, 2048))
+    return HeaderCase(text, len(header.encode()), names, CsvDialect(delimiter=delimiter), block_size)
+
+
+@SMALLER
+@given(quoted_headers())
+def test_quoted_header_is_skipped_and_data_takes_the_fast_path(case: HeaderCase) -> None:
+    fast, _ = check_file(case.text.encode(), case.text, case.dialect, case.block_size)
+    assert fast.header == case.names
+    # the header ends in the first block, so all data is plain; an unterminated last line may be declined
+    # though, e.g. when it ends in the delimiter (polars drops that empty field)
+    last_line_plain = case.text.endswith("\n") or not case.text.endswith(case.dialect.delimiter)
+    if case.header_bytes <= fast.block_size and last_line_plain:
+        assert fast.polars_blocks >= 1
+        assert fast.declined_blocks == 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"a","b"\n1,2\n3,4\n',
+        '"a","b"\r\n1,2\r\n3,4',
+        '\n\r\n"a\nx","b,c"\n1,2\n3,4\n',
+        '"a ""quoted"" name","b"\r\n1,2\r\n3,4\r\n',
+    ],
+)
+def test_quoted_header_examples(text: str) -> None:
+    fast, slow = check_file(text.encode(), text, CsvDialect(), 64)
+    assert fast.rows == [("1", "2"), ("3", "4")]
+    assert fast.polars_blocks >= 1
+    assert slow.header == fast.header
+
+
+def test_quoted_header_longer_than_a_block() -> None:
+    """The header does not end in the first block: pyarrow reads it all, header skipped once.
+
+    (128-byte blocks: a 210-byte first record in 64-byte ones can hang, see the xfail below.)
+    """
+    text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'
+    fast, _ = check_file(text.encode(), text, CsvDialect(), 128)
+    assert fast.rows == [("1", "2"), ("3", "4")]
+    assert fast.polars_blocks == 0
+
+
+# --- 4. column subsets, reordering, no columns -------------------------------------------------
+
+
+def test_wanted_columns_reordered() -> None:
+    text = "a,b,c\n" + "".join(f"a{i},b{i},c{i}\n" for i in range(50)) + "x,y\n"
+    fast, _ = check_file(text.encode(), text, CsvDialect(), 64, {"b": 1, "a": 0})
+    assert fast.columns[0] == ["b", "a"]
+    assert fast.rows[:2] == [("b0", "a0"), ("b1", "a1")]
+    assert fast.polars_blocks >= 1
+    assert fast.malformed == 1
+
+
+@pytest.mark.parametrize("block_size", [64, 4096])
+def test_no_wanted_columns_counts_rows(block_size: int) -> None:
+    text = "a;b\n" + "".join(f"{i};v\n" for i in range(60)) + "\n1;2;3\nlast;row"
+    fast, slow = check_file(text.encode(), text, CsvDialect(delimiter=";"), block_size, {})
+    assert {tuple(columns) for columns in fast.columns} == {("__row__",)}
+    assert len(fast.rows) == len(slow.rows) == 61
+    assert fast.malformed == 1
+    if block_size == 64:  # (in one 4096-byte block the blank line sends all of it to pyarrow)
+        assert fast.polars_blocks >= 1
+
+
+# --- bugs found: kept as strict xfails ---------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_after_first_record only ends the header at a line feed: with a lone-CR header line end, "
+    "the rows up to the next LF are skipped with the header (pyarrow and the csv module end it at the CR)",
+)
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a,b\r1,2\r3,4\n",  # CR line ends, a final LF: all rows lost
+        b"a,b\r1,2\n3,4\n",  # mixed: the row after the header lost
+        b"a\rb,c\n1,2\n",  # header ["a"]: the fast path counts 1 malformed row, not 2
+    ],
+)
+def test_lone_cr_ending_the_header(data: bytes) -> None:
+    check_file(data, data.decode(), CsvDialect(), 64)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a U+FEFF starting the first value of a block is dropped: _PlainText.parse now declines such a block "
+    "(polars.read_csv strips a BOM at the start of its input), but its fallback _parse_block uses "
+    "pyarrow.csv.read_csv, which strips it too; the pyarrow stream path and the csv module keep the value",
+)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "h1,h2\n\ufeffa,b\n",  # the first data row (polars)
+        "h1,h2\n\ufeffa,b\n\nc,d\n",  # a block with a blank line (pyarrow's read_csv fallback)
+        "h1,h2\n" + "\ufeffa,b\n" * 100,  # every row: whichever starts a later block
+    ],
+)
+def test_byte_order_mark_at_a_block_start(text: str) -> None:
+    check_file(text.encode(), text, CsvDialect(), 64)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pyarrow bug (pyarrow.csv, newlines_in_values=True): a CRLF inside a quoted value whose CR is the last "
+    "byte of a block loses its LF (b'x,y\\n' * 3 + b'\"qq\\r\\nz\",1\\n' with block_size=16 reads 'qq\\rz'); "
+    "both paths of CsvReader stream such files through pyarrow",
+)
+def test_crlf_in_a_quoted_value_across_a_pyarrow_block_boundary() -> None:
+    # (pyarrow only: with the fast path on, some of these lose the whole record instead, as in
+    # test_crlf_split_where_pyarrow_takes_over)
+    results = []
+    for pad in range(16):  # one of these puts the CR at the end of a block, wherever the stream starts
+        text = "a,b\n" + "x" * pad + ",y\n" + "x,y\n" * 8 + '"qq\r\nz",1\n'
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "data.csv"
+            path.write_text(text, encoding="utf-8", newline="")
+            results.append(read(path, CsvDialect(), 16, fast=False).rows[-1])
+    assert set(results) == {("qq\r\nz", "1")}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="_stream_batches calls pacsv.open_csv outside _Backpressure.consumer_waiting(): when the stream's first "
+    "record is longer than the read-ahead window (AHEAD_BLOCKS blocks), pyarrow's read thread waits in "
+    "_Backpressure.readinto for a window that only grows while a consumer waits, and open_csv waits for that "
+    "read: a deadlock (intermittent, about 1 run in 6) instead of RecordTooLong and the engine's retry",
+)
+def test_a_first_record_longer_than_the_read_ahead_window_does_not_hang() -> None:
+    text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'  # a 210-byte header, 64-byte blocks: a 192-byte window
+    streams: list[csv_module._Backpressure] = []
+
+    class Recorded(csv_module._Backpressure):
+        def __init__(self, inner: io.RawIOBase, block_size: int) -> None:
+            super().__init__(inner, block_size)
+            streams.append(self)
+
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(csv_module, "_Backpressure", Recorded):
+        path = Path(folder) / "data.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        for _ in range(40):
+            reader = CsvReader(path, CsvDialect(), None, DecodeLog(), block_size=64)
+            width = len(reader.header())
+            outcome: list[str] = []
+
+            def consume(reader: CsvReader = reader, width: int = width, outcome: list[str] = outcome) -> None:
+                try:
+                    frames = list(reader.batches(width, {"a": 0, "b": 1}))
+                    outcome.append(f"{len(frames)} batches")
+                except RecordTooLong:
+                    outcome.append("record too long")  # what the engine expects: it retries with larger blocks
+
+            thread = threading.Thread(target=consume, daemon=True)
+            thread.start()
+            thread.join(3)
+            hung = thread.is_alive()
+            if hung:
+                for stream in streams:  # let the stuck read go, so the thread ends
+                    stream.close()
+                thread.join(10)
+            assert not hung, f"batches() hung (then, released: {outcome}): pyarrow's read waits on the window"
+            assert outcome
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="rows after the hand-over to pyarrow are silently lost: _Prefixed returns the pushed-back bytes in "
+    "short reads, and when one ends in the CR of a CRLF and the next is the lone LF, pyarrow's streaming reader "
+    "(pyarrow bug: reads b'x,y\\r', b'\\n', b'p,q\\n' give only x,y) ends the table there",
+)
+def test_crlf_split_where_pyarrow_takes_over() -> None:
+    # 64-byte blocks: the first (63 bytes, plain) goes to polars; the next 65 bytes (a quote: not plain) are
+    # pushed back; pyarrow reads them as 64 bytes ending in CR, then the LF alone, and drops the 5 rows after
+    text = "a,b\r\n" + "x,y\r\n" * 10 + "xxxx,y\r\n" + '"q",' + "z" * 59 + "\r\n" + "1,2\r\n" * 5
+    fast, slow = read_both(text.encode(), CsvDialect(), 64)
+    assert len(slow.rows) == 17
+    lost = [shift for shift in range(64) if _rows_after_crlf_quote(shift) != 17]  # (other block layouts)
+    assert (len(fast.rows), lost) == (17, [])
+
+
+def _rows_after_crlf_quote(shift: int) -> int:
+    text = "a,b\r\n" + "x" * shift + ",y\r\n" + "x,y\r\n" * 10 + '"q",' + "z" * 59 + "\r\n" + "1,2\r\n" * 5
+    fast, _ = read_both(text.encode(), CsvDialect(), 64)
+    return len(fast.rows)
