@@ -11,6 +11,7 @@ import codecs
 import contextlib
 import csv
 import io
+import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -207,6 +208,10 @@ class CsvReader:
         import pyarrow.csv as pacsv
 
         read, parse, convert = self._arrow_options(width, wanted)
+        if block.startswith(b"\xef\xbb\xbf"):
+            block = (
+                b"\n" + block
+            )  # pyarrow drops a BOM at the start of its input; mid-file it is data (blank lines are skipped)
         try:
             table = pacsv.read_csv(pa.py_buffer(block), read_options=read, parse_options=parse, convert_options=convert)
         except (pa.ArrowException, OSError) as exc:
@@ -223,7 +228,8 @@ class CsvReader:
         stream = _Backpressure(quotes, self.block_size)
         read, parse, convert = self._arrow_options(width, wanted)
         try:
-            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+            with stream.consumer_waiting():  # open_csv reads the first block: the window must be able to grow
+                reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
             names = list(wanted) or ["__row__"]
             for parsed in _guard(reader, stream):
                 batch = parsed.slice(1) if skip_header else parsed
@@ -517,12 +523,20 @@ class _Prefixed(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Fills the whole buffer unless the stream ends: pyarrow's streaming reader loses a CRLF's LF
+        when a short read ends between the CR and the LF (reads b'x,y\\r', b'\\n', b'p,q\\n' give x,y only)."""
+        view = memoryview(buffer).cast("B")
+        filled = 0
         if self.prefix:
-            size = min(len(buffer), len(self.prefix))
-            buffer[:size] = self.prefix[:size]
-            self.prefix = self.prefix[size:]
-            return size
-        return 0 if self.inner_done else self.inner.readinto(buffer) or 0
+            filled = min(len(view), len(self.prefix))
+            view[:filled] = self.prefix[:filled]
+            self.prefix = self.prefix[filled:]
+        while filled < len(view) and not self.inner_done:
+            got = self.inner.readinto(view[filled:]) or 0
+            if not got:
+                self.inner_done = True
+            filled += got
+        return filled
 
     def close(self) -> None:
         try:
@@ -531,20 +545,20 @@ class _Prefixed(io.RawIOBase):
             super().close()
 
 
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # LF, CRLF or a lone CR ends a line, as for pyarrow and csv
+
+
 def _after_first_record(block: bytes, quoting: Quoting) -> bytes | None:
     """The block after its leading blank lines and first record (the header); None if that does not end in it."""
-    position = 0
     in_quote = False
     started = False
-    while (end := block.find(b"\n", position)) >= 0:
-        line = block[position : end + 1]
-        position = end + 1
-        if not started and not line.strip(b"\r\n"):
+    for line in _LINE.finditer(block):
+        if not started and not line.group().strip(b"\r\n"):
             continue
         started = True
-        in_quote = quoting.ends_in_quote(line.decode("utf-8", errors="replace"), in_quote)
+        in_quote = quoting.ends_in_quote(line.group().decode("utf-8", errors="replace"), in_quote)
         if not in_quote:
-            return block[position:]
+            return block[line.end() :]
     return None
 
 

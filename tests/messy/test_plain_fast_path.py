@@ -458,14 +458,9 @@ def test_no_wanted_columns_counts_rows(block_size: int) -> None:
         assert fast.polars_blocks >= 1
 
 
-# --- bugs found: kept as strict xfails ---------------------------------------------------------
+# --- bugs this found (fixed; the pyarrow one is a strict xfail) ---------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_after_first_record only ends the header at a line feed: with a lone-CR header line end, "
-    "the rows up to the next LF are skipped with the header (pyarrow and the csv module end it at the CR)",
-)
 @pytest.mark.parametrize(
     "data",
     [
@@ -478,12 +473,6 @@ def test_lone_cr_ending_the_header(data: bytes) -> None:
     check_file(data, data.decode(), CsvDialect(), 64)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a U+FEFF starting the first value of a block is dropped: _PlainText.parse now declines such a block "
-    "(polars.read_csv strips a BOM at the start of its input), but its fallback _parse_block uses "
-    "pyarrow.csv.read_csv, which strips it too; the pyarrow stream path and the csv module keep the value",
-)
 @pytest.mark.parametrize(
     "text",
     [
@@ -515,13 +504,6 @@ def test_crlf_in_a_quoted_value_across_a_pyarrow_block_boundary() -> None:
     assert set(results) == {("qq\r\nz", "1")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_stream_batches calls pacsv.open_csv outside _Backpressure.consumer_waiting(): when the stream's first "
-    "record is longer than the read-ahead window (AHEAD_BLOCKS blocks), pyarrow's read thread waits in "
-    "_Backpressure.readinto for a window that only grows while a consumer waits, and open_csv waits for that "
-    "read: a deadlock (intermittent, about 1 run in 6) instead of RecordTooLong and the engine's retry",
-)
 def test_a_first_record_longer_than_the_read_ahead_window_does_not_hang() -> None:
     text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'  # a 210-byte header, 64-byte blocks: a 192-byte window
     streams: list[csv_module._Backpressure] = []
@@ -558,12 +540,6 @@ def test_a_first_record_longer_than_the_read_ahead_window_does_not_hang() -> Non
             assert outcome
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rows after the hand-over to pyarrow are silently lost: _Prefixed returns the pushed-back bytes in "
-    "short reads, and when one ends in the CR of a CRLF and the next is the lone LF, pyarrow's streaming reader "
-    "(pyarrow bug: reads b'x,y\\r', b'\\n', b'p,q\\n' give only x,y) ends the table there",
-)
 def test_crlf_split_where_pyarrow_takes_over() -> None:
     # 64-byte blocks: the first (63 bytes, plain) goes to polars; the next 65 bytes (a quote: not plain) are
     # pushed back; pyarrow reads them as 64 bytes ending in CR, then the LF alone, and drops the 5 rows after
