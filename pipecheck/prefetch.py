@@ -15,19 +15,30 @@ U = TypeVar("U")
 _POLL_SECONDS = 0.1
 
 
-def prefetch(source: Iterator[T], then: Callable[[T], U], depth: int = 2) -> Iterator[U]:
+def prefetch(
+    source: Iterator[T], then: Callable[[T], U], depth: int = 2, idle: Callable[[], bool] | None = None
+) -> Iterator[U]:
     """Yield `then(item)` for `source`'s items in order, produced up to `depth` ahead on a background
-    thread (so `then` runs there too); errors re-raise here, in order."""
+    thread (so `then` runs there too); errors re-raise here, in order.
+
+    `idle` is called on the background thread while it is `depth` items ahead instead of waiting:
+    it may take on work the consumer would otherwise do, and returns False when there is none.
+    """
     slots: queue.Queue[tuple[str, object]] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def put(message: tuple[str, object]) -> bool:
         while not stop.is_set():
             try:
-                slots.put(message, timeout=_POLL_SECONDS)
+                slots.put(message, block=idle is None, timeout=_POLL_SECONDS)
                 return True
             except queue.Full:
-                continue
+                if idle is None or not idle():
+                    try:
+                        slots.put(message, timeout=_POLL_SECONDS)
+                        return True
+                    except queue.Full:
+                        continue
         return False
 
     def produce() -> None:

@@ -44,3 +44,50 @@ def test_stopping_early_closes_the_source_and_ends_the_thread() -> None:
     stream.close()  # what a `break` in the consumer does
     assert closed.wait(5)
     assert not any(t.name == "pipecheck-prefetch" and t.is_alive() for t in threading.enumerate())
+
+
+def test_idle_work_runs_on_the_producer_while_it_is_ahead() -> None:
+    done: list[str] = []
+    consumer_may_go = threading.Event()
+
+    def idle() -> bool:
+        done.append(threading.current_thread().name)
+        if len(done) >= 3:
+            consumer_may_go.set()
+            return False  # nothing left: the producer then waits as usual
+        return True
+
+    seen = []
+    for item in prefetch(iter(range(10)), then=lambda x: x, depth=1, idle=idle):
+        consumer_may_go.wait(5)
+        seen.append(item)
+    assert seen == list(range(10))
+    assert len(done) >= 3 and set(done) == {"pipecheck-prefetch"}
+
+
+def test_shared_type_parsing_parses_each_batch_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    from pipecheck import engine
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+
+    parsed: list[tuple[int, str]] = []
+    original = engine.parse_batch
+
+    def counting(compiled: object, frame: pl.DataFrame, *, is_text: bool) -> pl.DataFrame:
+        parsed.append((int(frame["a"][0]), threading.current_thread().name))
+        return original(compiled, frame, is_text=is_text)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "parse_batch", counting)
+    shared = engine._SharedParsing(compile_contract(parse_contract("contract: t\ncolumns:\n  a: {type: integer}\n")))
+    frames = (pl.DataFrame({"a": [str(i), "x"]}) for i in range(40))
+    typed = []
+    for i, batch in enumerate(prefetch(frames, then=shared.produced, depth=2, idle=shared.help)):
+        if i % 3 == 0:
+            threading.Event().wait(0.01)  # a slow consumer now and then: the producer gets ahead and helps
+        typed.append(shared.typed(batch)["a"].to_list())
+    assert typed == [[i, None] for i in range(40)]
+    assert sorted(n for n, _ in parsed) == list(range(40))  # each batch parsed exactly once
+    assert "pipecheck-prefetch" in {name for _, name in parsed}  # the producer did help
+    assert len(shared.queued) <= 4  # batches the consumer took are let go
