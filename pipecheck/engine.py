@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipecheck.checking import BatchResult, check_batch, parse_batch, type_message
+from pipecheck.checking import BatchResult, check_batch, type_message
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
@@ -154,19 +154,9 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     header = _csv_header(names, compiled)
     tally = Tally(options.max_examples)
     stopped_early = False
-    shared = _SharedParsing(compiled)
+    shared = _SharedChecking(compiled, options.max_examples)
     for batch in prefetch(reader.batches(len(names), header.positions), then=shared.produced, idle=shared.help):
-        frame = batch.frame
-        tally.merge(
-            check_batch(
-                compiled,
-                frame,
-                is_text=True,
-                first_ordinal=tally.rows,
-                max_examples=options.max_examples,
-                typed=shared.typed(batch),
-            )
-        )
+        tally.merge(shared.result(batch))
         if options.progress is not None:
             options.progress(report.path, reader.bytes_done(), _size(reader.path), tally.rows)
         if options.fail_fast and _has_error(tally, compiled):
@@ -199,49 +189,58 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
 @dataclass
 class _Batch:
     frame: pl.DataFrame
-    typed: pl.DataFrame | None = None
+    first_ordinal: int
+    result: BatchResult | None = None
     taken: bool = False  # the checking thread has it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class _SharedParsing:
-    """Type parsing of CSV batches, shared by the reading and the checking thread.
+class _SharedChecking:
+    """Checking of CSV batches, shared by the reading and the checking thread.
 
-    The checking thread parses a batch's types when it takes the batch, unless the reading thread,
-    finding itself ahead (the prefetch queue full), already did. Either thread alone was the
-    bottleneck in turn (types on the reading thread: 7.3 s, on the checking one: 5.6 s at 5M
-    rows; the other thread waited); sharing keeps both busy.
+    The checking thread checks a batch when it takes it, unless the reading thread, finding itself
+    ahead (the prefetch queue full), already did; results are merged in file order either way.
+    Either thread alone was the bottleneck in turn (type parsing on the reading thread: 7.3 s, on
+    the checking one: 5.6 s at 5M rows, the other thread waiting); shared, both stay busy.
     """
 
-    def __init__(self, compiled: CompiledContract) -> None:
+    def __init__(self, compiled: CompiledContract, max_examples: int) -> None:
         self.compiled = compiled
+        self.max_examples = max_examples
         self.queued: collections.deque[_Batch] = collections.deque()
+        self.rows = 0
 
     def produced(self, frame: pl.DataFrame) -> _Batch:
-        batch = _Batch(frame)
+        batch = _Batch(frame, self.rows)
+        self.rows += frame.height
         while self.queued and self.queued[0].taken:
             self.queued.popleft()
         self.queued.append(batch)
         return batch
 
     def help(self) -> bool:
-        """On the reading thread while it waits: parse the oldest queued batch still unparsed."""
+        """On the reading thread while it waits: check the oldest queued batch not yet checked."""
         for batch in list(self.queued):
-            if not batch.taken and batch.typed is None and batch.lock.acquire(blocking=False):
+            if not batch.taken and batch.result is None and batch.lock.acquire(blocking=False):
                 try:
-                    if batch.typed is None:
-                        batch.typed = parse_batch(self.compiled, batch.frame, is_text=True)
+                    if batch.result is None:
+                        batch.result = self._check(batch)
                 finally:
                     batch.lock.release()
                 return True
         return False
 
-    def typed(self, batch: _Batch) -> pl.DataFrame:
+    def result(self, batch: _Batch) -> BatchResult:
         batch.taken = True
         with batch.lock:
-            if batch.typed is None:
-                batch.typed = parse_batch(self.compiled, batch.frame, is_text=True)
-            return batch.typed
+            if batch.result is None:
+                batch.result = self._check(batch)
+            return batch.result
+
+    def _check(self, batch: _Batch) -> BatchResult:
+        return check_batch(
+            self.compiled, batch.frame, is_text=True, first_ordinal=batch.first_ordinal, max_examples=self.max_examples
+        )
 
 
 def _csv_header(names: list[str], compiled: CompiledContract) -> HeaderMatch:

@@ -65,29 +65,32 @@ def test_idle_work_runs_on_the_producer_while_it_is_ahead() -> None:
     assert len(done) >= 3 and set(done) == {"pipecheck-prefetch"}
 
 
-def test_shared_type_parsing_parses_each_batch_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shared_checking_checks_each_batch_once_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
     import polars as pl
 
     from pipecheck import engine
+    from pipecheck.checking import BatchResult
     from pipecheck.compile import compile_contract
     from pipecheck.contract.loader import parse_contract
 
-    parsed: list[tuple[int, str]] = []
-    original = engine.parse_batch
+    checked: list[tuple[int, str]] = []
+    original = engine.check_batch
 
-    def counting(compiled: object, frame: pl.DataFrame, *, is_text: bool) -> pl.DataFrame:
-        parsed.append((int(frame["a"][0]), threading.current_thread().name))
-        return original(compiled, frame, is_text=is_text)  # type: ignore[arg-type]
+    def counting(compiled: object, frame: pl.DataFrame, **kwargs: object) -> BatchResult:
+        checked.append((int(frame["a"][0]), threading.current_thread().name))
+        return original(compiled, frame, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(engine, "parse_batch", counting)
-    shared = engine._SharedParsing(compile_contract(parse_contract("contract: t\ncolumns:\n  a: {type: integer}\n")))
+    monkeypatch.setattr(engine, "check_batch", counting)
+    compiled = compile_contract(parse_contract("contract: t\ncolumns:\n  a: {type: integer}\n"))
+    shared = engine._SharedChecking(compiled, max_examples=5)
     frames = (pl.DataFrame({"a": [str(i), "x"]}) for i in range(40))
-    typed = []
+    results = []
     for i, batch in enumerate(prefetch(frames, then=shared.produced, depth=2, idle=shared.help)):
         if i % 3 == 0:
             threading.Event().wait(0.01)  # a slow consumer now and then: the producer gets ahead and helps
-        typed.append(shared.typed(batch)["a"].to_list())
-    assert typed == [[i, None] for i in range(40)]
-    assert sorted(n for n, _ in parsed) == list(range(40))  # each batch parsed exactly once
-    assert "pipecheck-prefetch" in {name for _, name in parsed}  # the producer did help
+        results.append(shared.result(batch))
+    # row ordinals are global whichever thread checked: the bad value of batch i is row 2i + 1
+    assert [(v.check, v.ordinals) for r in results for v in r.violations] == [("type", [2 * i + 1]) for i in range(40)]
+    assert sorted(n for n, _ in checked) == list(range(40))  # each batch checked exactly once
+    assert "pipecheck-prefetch" in {name for _, name in checked}  # the producer did help
     assert len(shared.queued) <= 4  # batches the consumer took are let go
