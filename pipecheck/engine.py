@@ -154,7 +154,7 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     header = _csv_header(names, compiled)
     tally = Tally(options.max_examples)
     stopped_early = False
-    shared = _SharedChecking(compiled, options.max_examples)
+    shared = _SharedChecking(compiled, options.max_examples, is_text=True)
     for batch in prefetch(reader.batches(len(names), header.positions), then=shared.produced, idle=shared.help):
         tally.merge(shared.result(batch))
         if options.progress is not None:
@@ -190,13 +190,14 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
 class _Batch:
     frame: pl.DataFrame
     first_ordinal: int
+    rows: int  # a Parquet frame without columns (none readable) has height 0, its rows do not
     result: BatchResult | None = None
     taken: bool = False  # the checking thread has it
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class _SharedChecking:
-    """Checking of CSV batches, shared by the reading and the checking thread.
+    """Checking of batches, shared by the reading and the checking thread.
 
     The checking thread checks a batch when it takes it, unless the reading thread, finding itself
     ahead (the prefetch queue full), already did; results are merged in file order either way.
@@ -204,15 +205,16 @@ class _SharedChecking:
     the checking one: 5.6 s at 5M rows, the other thread waiting); shared, both stay busy.
     """
 
-    def __init__(self, compiled: CompiledContract, max_examples: int) -> None:
+    def __init__(self, compiled: CompiledContract, max_examples: int, *, is_text: bool) -> None:
         self.compiled = compiled
         self.max_examples = max_examples
+        self.is_text = is_text
         self.queued: collections.deque[_Batch] = collections.deque()
         self.rows = 0
 
-    def produced(self, frame: pl.DataFrame) -> _Batch:
-        batch = _Batch(frame, self.rows)
-        self.rows += frame.height
+    def produced(self, frame: pl.DataFrame, rows: int | None = None) -> _Batch:
+        batch = _Batch(frame, self.rows, frame.height if rows is None else rows)
+        self.rows += batch.rows
         while self.queued and self.queued[0].taken:
             self.queued.popleft()
         self.queued.append(batch)
@@ -238,9 +240,15 @@ class _SharedChecking:
             return batch.result
 
     def _check(self, batch: _Batch) -> BatchResult:
-        return check_batch(
-            self.compiled, batch.frame, is_text=True, first_ordinal=batch.first_ordinal, max_examples=self.max_examples
+        result = check_batch(
+            self.compiled,
+            batch.frame,
+            is_text=self.is_text,
+            first_ordinal=batch.first_ordinal,
+            max_examples=self.max_examples,
         )
+        result.rows = batch.rows
+        return result
 
 
 def _csv_header(names: list[str], compiled: CompiledContract) -> HeaderMatch:
@@ -328,14 +336,14 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     report.findings.extend(storage.findings)
     tally = Tally(options.max_examples)
     stopped_early = False
+    shared = _SharedChecking(compiled, options.max_examples, is_text=False)
     batches = prefetch(
         reader.batches(storage.readable),
-        then=lambda part: (part[0], convert_frame(part[1], compiled)),  # on the reading thread
+        then=lambda part: shared.produced(convert_frame(part[1], compiled), rows=part[0]),  # on the reading thread
+        idle=shared.help,
     )
-    for rows, frame in batches:
-        part = check_batch(compiled, frame, is_text=False, first_ordinal=tally.rows, max_examples=options.max_examples)
-        part.rows = rows  # a frame without columns (none readable) has height 0, the batch does not
-        tally.merge(part)
+    for batch in batches:
+        tally.merge(shared.result(batch))
         if options.progress is not None and total_rows:
             size = _size(path)
             options.progress(report.path, int((size or 0) * tally.rows / total_rows), size, tally.rows)
