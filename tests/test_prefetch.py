@@ -82,7 +82,7 @@ def test_shared_checking_checks_each_batch_once_in_order(monkeypatch: pytest.Mon
 
     monkeypatch.setattr(engine, "check_batch", counting)
     compiled = compile_contract(parse_contract("contract: t\ncolumns:\n  a: {type: integer}\n"))
-    shared = engine._SharedChecking(compiled, max_examples=5)
+    shared = engine._SharedChecking(compiled, max_examples=5, is_text=True)
     frames = (pl.DataFrame({"a": [str(i), "x"]}) for i in range(40))
     results = []
     for i, batch in enumerate(prefetch(frames, then=shared.produced, depth=2, idle=shared.help)):
