@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import json
@@ -217,6 +218,7 @@ def entry() -> None:
     code = main()
     # Interpreter teardown (a last garbage collection over the objects of pandas, pandera and
     # polars) took ~0.4 s after every run; everything pipecheck writes is closed by now.
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError):  # a closed pipe (`pipecheck ... | head`): nothing more to write
+            stream.flush()
     os._exit(code)

@@ -193,3 +193,24 @@ def test_fail_fast_still_fails_the_file(cli: Callable[..., Result], tmp_path: Pa
     result = cli("validate", data, "-c", contract, "--fail-fast", "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout)["files"][0]["findings"][0]["check"] == "min"
+
+
+def test_subprocess_reader_closing_the_pipe_early_gets_no_traceback(root: Path, tmp_path: Path) -> None:
+    """`pipecheck validate ... | head -c 20`: the exit code stays, and no traceback (the exit skips teardown)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "many.csv"
+    data.write_text("a\n" + "".join(f"{-i}\n" for i in range(20_000)))
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: c\ncolumns:\n  a: {type: integer, min: 0}\n")
+    args = ["validate", str(data), "-c", str(contract), "--format", "json", "--max-examples", "5000"]
+    with subprocess.Popen(
+        [sys.executable, "-m", "pipecheck", *args], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.read(20).startswith(b"{")
+        proc.stdout.close()
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
