@@ -30,6 +30,7 @@ DEFAULT_BLOCK_SIZE = 8 << 20
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
 PREVIEW_CHARS = 80
+BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8; at the file's start the decoder drops it, elsewhere it is data
 
 csv.field_size_limit(MAX_RECORD_BYTES)
 
@@ -109,7 +110,7 @@ class CsvReader:
             try:
                 for record in self._stdlib_reader(text):
                     if record:
-                        return [name.strip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
+                        return [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
             except csv.Error as exc:
                 raise UnreadableFile(f"cannot parse the header: {exc}") from None
         raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
@@ -507,7 +508,9 @@ class _LineBlocks:
 
     def rest(self) -> io.RawIOBase:
         """The bytes not yet taken (held ones first) as one stream."""
-        return _Prefixed(self.held, self.stream, self.eof)
+        # pyarrow drops a BOM at the start of its input; here it is data (a blank line is skipped).
+        held = b"\n" + self.held if self.held.startswith(BOM) else self.held
+        return _Prefixed(held, self.stream, self.eof)
 
     def close(self) -> None:
         self.stream.close()
@@ -585,8 +588,8 @@ class _PlainText:
         """The block's wanted columns, or None if a line is blank or does not have exactly `width` fields."""
         import polars as pl
 
-        if block.startswith(b"\xef\xbb\xbf"):
-            return None  # polars drops a BOM at the start of its input; mid-file it is data
+        if block.startswith(BOM):
+            return None  # polars drops a BOM at the start of its input; here it is data
         if not block.endswith(b"\n") and block.rstrip(b"\r").endswith(self.delimiter):
             return None  # polars drops an empty extra field on an unterminated last line
         if self.width == 1 and _has_blank_line(block):
