@@ -57,18 +57,6 @@ class _Failure:
     failed: pl.Expr  # over the typed batch: True where the check fails
 
 
-def parse_batch(compiled: CompiledContract, frame: pl.DataFrame, *, is_text: bool) -> pl.DataFrame:
-    """The contract's columns of a batch, typed (text input parsed), with a TYPE_FAIL mask per parsed column.
-
-    The first half of checking a batch, separate so the engine can run it on the reading thread,
-    ahead of the checks.
-    """
-    present = tuple(name for name in compiled.columns if name in frame.columns)
-    if is_text and present and frame.height:
-        return _typed(compiled, frame, present)
-    return frame.select(present)
-
-
 def check_batch(
     compiled: CompiledContract,
     frame: pl.DataFrame,
@@ -76,15 +64,13 @@ def check_batch(
     is_text: bool,
     first_ordinal: int,
     max_examples: int,
-    typed: pl.DataFrame | None = None,
 ) -> BatchResult:
-    """Run the pandera checks on one batch and extract its unique-key columns (`typed`: from parse_batch)."""
+    """Type-parse (text input), run the pandera checks, and extract unique-key columns of one batch."""
     present = tuple(name for name in compiled.columns if name in frame.columns)
     result = BatchResult(rows=frame.height)
     if not present or frame.height == 0:
         return result
-    if typed is None:
-        typed = parse_batch(compiled, frame, is_text=is_text)
+    typed = _typed(compiled, frame, present) if is_text else frame.select(present)
     failures = _failures(compiled, present, is_text)
     if not failures:
         return _with_keys(result, compiled, typed, present, first_ordinal)

@@ -326,7 +326,22 @@ class CsvReader:
         return RecordPlace(row, start_line, preview, end_line, spans_quoted_newline=True)
 
 
-class _QuoteCounter(io.RawIOBase):
+class _Passing(io.RawIOBase):
+    """A readable stream in front of `inner`; closing it closes `inner`."""
+
+    inner: io.RawIOBase
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        try:
+            self.inner.close()
+        finally:
+            super().close()
+
+
+class _QuoteCounter(_Passing):
     """Passes a stream through, counting quote characters: an odd total may mean an unclosed quote."""
 
     def __init__(self, inner: io.RawIOBase, dialect: CsvDialect) -> None:
@@ -339,20 +354,11 @@ class _QuoteCounter(io.RawIOBase):
     def odd(self) -> bool:
         return self.count % 2 == 1
 
-    def readable(self) -> bool:
-        return True
-
     def readinto(self, buffer: Any) -> int:
         size = self.inner.readinto(buffer) or 0
         data = bytes(memoryview(buffer)[:size])
         self.count += data.count(self.quote) - (data.count(self.escaped) if self.escaped else 0)
         return size
-
-    def close(self) -> None:
-        try:
-            self.inner.close()
-        finally:
-            super().close()
 
 
 def _quoting(dialect: CsvDialect) -> Quoting:
@@ -516,14 +522,11 @@ class _LineBlocks:
         self.stream.close()
 
 
-class _Prefixed(io.RawIOBase):
+class _Prefixed(_Passing):
     def __init__(self, prefix: bytes, inner: io.RawIOBase, inner_done: bool) -> None:
         self.prefix = memoryview(prefix)
         self.inner = inner
         self.inner_done = inner_done
-
-    def readable(self) -> bool:
-        return True
 
     def readinto(self, buffer: Any) -> int:
         """Fills the whole buffer unless the stream ends: pyarrow's streaming reader loses a CRLF's LF
@@ -540,12 +543,6 @@ class _Prefixed(io.RawIOBase):
                 self.inner_done = True
             filled += got
         return filled
-
-    def close(self) -> None:
-        try:
-            self.inner.close()
-        finally:
-            super().close()
 
 
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # LF, CRLF or a lone CR ends a line, as for pyarrow and csv
