@@ -170,3 +170,42 @@ def test_fused_checks_count_what_pandera_validate_finds(
         rule = "nullable" if check == "not_nullable" else compiled.columns[column].rules[number].check
         theirs.setdefault((column, rule), []).append(int(index))
     assert ours == {k: sorted(v) for k, v in theirs.items()}
+
+
+_WITHOUT_PANDAS = r"""
+import sys
+import polars as pl
+from pipecheck.checking import check_batch
+from pipecheck.compile import compile_contract, import_pandera_polars
+from pipecheck.contract.loader import parse_contract
+
+import_pandera_polars()
+assert "pandera.polars" in sys.modules
+assert "pandas" not in sys.modules, "pandera pulled pandas in"
+compiled = compile_contract(parse_contract("contract: c\ncolumns:\n  n: {type: integer, min: 1, allowed: [1, 2]}\n"))
+frame = pl.DataFrame({"n": ["0", "2", "x", "3"]})
+result = check_batch(compiled, frame, is_text=True, first_ordinal=0, max_examples=5)
+print(sorted((v.check, v.count, v.values[0]) for v in result.violations))
+import pandas  # importable again afterwards
+print(pandas.DataFrame({"a": [1]}).shape)
+"""
+
+
+def test_pandera_is_imported_without_pandas_and_its_checks_still_run() -> None:
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _WITHOUT_PANDAS], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == ["[('allowed', 2, '0'), ('min', 1, '0'), ('type', 1, 'x')]", "(1, 1)"]
+
+
+def test_pandera_import_after_pandas_keeps_pandas_api() -> None:
+    """In a process that already uses pandas (tests, Dask), pandera imports as usual."""
+    import pandas  # noqa: F401
+    import pandera
+
+    from pipecheck.compile import import_pandera_polars
+
+    import_pandera_polars()
+    assert hasattr(pandera, "DataFrameSchema")
