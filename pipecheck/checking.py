@@ -110,22 +110,41 @@ def _typed(compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, 
     Values are parsed as they are first; only the failures are parsed again with surrounding
     whitespace stripped (stripping every value would cost as much as parsing it).
     """
+    typed = frame.lazy().select(_parse_plan(compiled, present)).collect()
+    retry = [name for name in present if TYPE_FAIL + name in typed.columns and typed[TYPE_FAIL + name].any()]
+    return _retry_stripped(compiled, frame, typed, retry) if retry else typed
+
+
+def _parse_plan(compiled: CompiledContract, present: tuple[str, ...]) -> list[pl.Expr]:
+    """The expressions turning a text batch with these columns into `_typed`'s frame; built once.
+
+    A null token is mapped to null only where it could be read as a value: in text columns, and in
+    typed columns whose parse accepts one of the tokens (say "n" as boolean false). Elsewhere the
+    parse already gives null, and the token only has to be told apart from a type failure.
+    """
+    key = ("parse", present)
+    cached = compiled.plans.get(key)
+    if cached is not None:
+        return cast("list[pl.Expr]", cached)
     nulls = compiled.contract.csv.null_values
-    non_text = [n for n in present if compiled.columns[n].spec.type != "string"]
     columns: list[pl.Expr] = []
     masks: list[pl.Expr] = []
     for name in present:
         text = pl.col(name)
-        null_token = text.is_in(nulls) if nulls else pl.lit(False)
-        if name not in non_text:
+        null_token = (text == nulls[0]) if len(nulls) == 1 else text.is_in(nulls) if nulls else pl.lit(False)
+        spec = compiled.columns[name].spec
+        if spec.type == "string":
             columns.append(pl.when(null_token).then(None).otherwise(text).alias(name) if nulls else text)
             continue
-        parsed = parse_expr(text, compiled.columns[name].spec, strip=False)
-        columns.append(pl.when(null_token).then(None).otherwise(parsed).alias(name))
-        masks.append((~null_token & text.is_not_null() & parsed.is_null()).alias(TYPE_FAIL + name))
-    typed = frame.lazy().select(*columns, *masks).collect()
-    retry = [name for name in non_text if typed[TYPE_FAIL + name].any()]
-    return _retry_stripped(compiled, frame, typed, retry) if retry else typed
+        parsed = parse_expr(text, spec, strip=False)
+        tokens = pl.DataFrame({name: nulls}, schema={name: pl.String})
+        tokens_parse = bool(nulls) and tokens.select(parsed.is_not_null().any()).item()
+        value = pl.when(null_token).then(None).otherwise(parsed) if tokens_parse else parsed
+        columns.append(value.alias(name))
+        masks.append((parsed.is_null() & ~null_token & text.is_not_null()).alias(TYPE_FAIL + name))
+    plan = columns + masks
+    compiled.plans[key] = plan
+    return plan
 
 
 def _retry_stripped(

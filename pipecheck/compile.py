@@ -54,7 +54,7 @@ class CompiledContract:
     # Built on first use (pandera imports lazily); files with the same columns share one schema.
     _schemas: dict[tuple[str, ...], pa.DataFrameSchema] = field(default_factory=dict, compare=False, repr=False)
     # The checking module's per-batch polars expressions, built once per set of present columns.
-    plans: dict[tuple[tuple[str, ...], bool], object] = field(default_factory=dict, compare=False, repr=False)
+    plans: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def name(self) -> str:

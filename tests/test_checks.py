@@ -100,6 +100,21 @@ def test_nullable(validate_json: Validate) -> None:
     assert examples(found) == [(2, 3, "")]
 
 
+def test_null_tokens_that_would_parse_as_values_are_nulls(validate_json: Validate) -> None:
+    """A null token the column's type could read ("-1" as an integer, "n" as false) is still a null."""
+    text = contract(
+        "  n: {type: integer, min: 0}\n  b: {type: boolean}\n  f: {type: float, nullable: true}\n",
+    ).replace('["", "NA"]', '["-1", "n", "NA"]')
+    code, report = validate_json(text, "n,b,f\n-1,true,NA\n5,n,-1\n-2,y,\n")
+    assert code == 1
+    by_check = {(f["check"], f["column"]): f for f in report["files"][0]["findings"]}
+    assert set(by_check) == {("nullable", "n"), ("nullable", "b"), ("min", "n"), ("type", "f")}
+    assert examples(by_check[("nullable", "n")]) == [(1, 2, "-1")]
+    assert examples(by_check[("nullable", "b")]) == [(2, 3, "n")]
+    assert examples(by_check[("min", "n")]) == [(3, 4, "-2")]
+    assert examples(by_check[("type", "f")]) == [(3, 4, "")]
+
+
 def test_type_failure_is_not_also_reported_as_null(validate_json: Validate) -> None:
     _, report = validate_json(contract("  a: {type: integer}\n"), "a\nx\n")
     assert [f["check"] for f in report["files"][0]["findings"]] == ["type"]

@@ -11,7 +11,7 @@ from pipecheck.readers import UnreadableFile
 if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
-    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
 
 BATCH_ROWS = 256 * 1024
 
@@ -19,38 +19,45 @@ BATCH_ROWS = 256 * 1024
 class ParquetReader:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._dataset: ds.Dataset | None = None
-        self._files: list[str] = []
+        self._files: list[str] | None = None
+        self._first: pq.ParquetFile | None = None
 
-    def _open(self) -> ds.Dataset:
-        if self._dataset is None:
+    def _open(self) -> list[str]:
+        """The file(s), the first one opened: its footer is read and must be Parquet.
+
+        pyarrow.parquet, not pyarrow.dataset: the dataset module takes 0.7 s to import, for a
+        schema and a row count the footers give.
+        """
+        if self._files is None:
             import pyarrow as pa
-            import pyarrow.dataset as ds
+            import pyarrow.parquet as pq
 
+            if self.path.is_dir():
+                files = sorted(str(p) for p in self.path.rglob("*.parquet") if p.is_file())
+                if not files:
+                    raise UnreadableFile("directory holds no .parquet files")
+            else:
+                files = [str(self.path)]
             try:
-                if self.path.is_dir():
-                    files = sorted(str(p) for p in self.path.rglob("*.parquet") if p.is_file())
-                    if not files:
-                        raise UnreadableFile("directory holds no .parquet files")
-                    self._dataset = ds.dataset(files, format="parquet")
-                else:
-                    files = [str(self.path)]
-                    self._dataset = ds.dataset(files, format="parquet")
-                self._files = files
+                self._first = pq.ParquetFile(files[0])
             except (pa.ArrowException, OSError) as exc:
                 raise UnreadableFile(f"not a readable Parquet file: {_first_line(exc)}") from None
-        return self._dataset
+            self._files = files
+        return self._files
 
     def schema(self) -> pa.Schema:
-        """The columns as stored (read from the footer, no data scanned)."""
-        return self._open().schema
+        """The columns as stored (read from the (first) file's footer, no data scanned)."""
+        self._open()
+        assert self._first is not None
+        return self._first.schema_arrow
 
     def row_count(self) -> int | None:
         """Rows in the file(s), from the footer metadata."""
         import pyarrow as pa
+        import pyarrow.parquet as pq
 
         try:
-            return int(self._open().count_rows())
+            return sum(int(pq.ParquetFile(file).metadata.num_rows) for file in self._open())
         except (pa.ArrowException, OSError):
             return None
 
@@ -63,9 +70,9 @@ class ParquetReader:
         import polars as pl
         import pyarrow.parquet as pq
 
-        self._open()
+        files = self._open()
         try:
-            for file in self._files:
+            for file in files:
                 rows = pq.ParquetFile(file).metadata.num_rows
                 scan = pl.scan_parquet(file).select(columns or [pl.first()])
                 for offset in range(0, rows, BATCH_ROWS):
