@@ -86,15 +86,15 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     compiled = compile_contract(CONTRACT)
     in_memory = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
     spill_dirs: list[Path] = []
-    original = uniqueness.KeyStore._spill
+    original = uniqueness.tempfile.mkdtemp
 
-    def recording_spill(self: uniqueness.KeyStore, frame: pl.DataFrame) -> None:
-        assert self.spill_dir is not None
-        spill_dirs.append(self.spill_dir)
-        original(self, frame)
+    def recording_mkdtemp(prefix: str) -> str:
+        made = original(prefix=prefix)
+        spill_dirs.append(Path(made))
+        return made
 
     monkeypatch.setattr(uniqueness, "SPILL_BYTES", 10_000)
-    monkeypatch.setattr(uniqueness.KeyStore, "_spill", recording_spill)
+    monkeypatch.setattr(uniqueness.tempfile, "mkdtemp", recording_mkdtemp)
     spilled = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
     assert spill_dirs, "the key store never spilled"
     assert not any(d.exists() for d in spill_dirs), "spill directory left behind"
@@ -103,7 +103,7 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     assert [e.row for e in unique.examples] == [2, 29_000]
 
 
-def test_unique_keys_searched_by_partition_in_memory_give_the_same_result(
+def test_unique_keys_searched_by_partition_give_what_one_whole_search_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "data.csv"
@@ -111,7 +111,6 @@ def test_unique_keys_searched_by_partition_in_memory_give_the_same_result(
     with path.open("a") as handle:  # a second pair, and a triple, in other hash partitions
         handle.write("7,1,n\n7,2,n\n12345,1,n\n12345,1,n\n12345,1,n\n")
     compiled = compile_contract(CONTRACT)
-    whole = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
     searched: list[int] = []
     original = uniqueness._duplicated_rows
 
@@ -119,10 +118,13 @@ def test_unique_keys_searched_by_partition_in_memory_give_the_same_result(
         searched.append(frame.height)
         return original(frame, columns)
 
-    monkeypatch.setattr(uniqueness, "PARTITION_ROWS", 1_000)
     monkeypatch.setattr(uniqueness, "_duplicated_rows", recording)
     partitioned = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
     assert len(searched) == uniqueness.PARTITIONS and sum(searched) == 30_005
+    searched.clear()
+    monkeypatch.setattr(uniqueness, "PARTITIONS", 1)
+    whole = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
+    assert searched == [30_005]
     assert [f.to_dict() for f in partitioned.findings] == [f.to_dict() for f in whole.findings]
     (unique,) = [f for f in partitioned.findings if f.check == "unique"]
     assert unique.count == 2 + 3 + 4  # keys 2, 7 and 12345 (7 and 12345 are also rows of the data)
@@ -213,3 +215,17 @@ def test_one_line_per_record_is_recognised_only_when_true(tmp_path: Path) -> Non
         "quoted newline": False,
         "short row": True,
     }
+
+
+def test_duplicates_found_across_narrow_and_wide_stored_keys() -> None:
+    """Integer keys that fit in 32 bits are stored narrow; a batch with a larger key stays wide.
+    A key repeated across the two kinds of batch is still one key."""
+    compiled = compile_contract(CONTRACT)
+    store = uniqueness.KeyStore()
+    narrow = pl.DataFrame({"id": [5, 6, 7]}).with_row_index(uniqueness.ORDINAL)
+    wide = pl.DataFrame({"id": [2**40, 5, 7, None]}).with_row_index(uniqueness.ORDINAL, offset=3)
+    store.add(narrow)
+    store.add(wide)
+    assert {piece["id"].dtype for pieces in store.held.values() for piece in pieces} == {pl.Int32, pl.Int64}
+    (found,) = uniqueness.find_duplicates({("id",): store}, compiled, max_examples=10)
+    assert (found.count, found.ordinals, found.values) == (4, [0, 4, 2, 5], ["5", "5", "7", "7"])
