@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
 
-DEFAULT_BLOCK_SIZE = 8 << 20
+DEFAULT_BLOCK_SIZE = 16 << 20
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
 PREVIEW_CHARS = 80
