@@ -34,9 +34,7 @@ class Options:
     max_examples: int = 5
     fail_fast: bool = False
     fail_on: Severity = "error"
-    # CSV text per batch. 16 MB against 8 MB: 5M rows in ~5.2 s instead of ~6.0 (polars plans
-    # and threads once per batch) for ~70 MB more peak memory; 24 and 32 MB were no faster.
-    block_size: int = 16 << 20
+    block_size: int = 8 << 20  # pyarrow's CSV blocks; plain text goes to polars in twice that (readers/csv.py)
     progress: ProgressSink | None = None
 
 
@@ -158,7 +156,7 @@ def _csv_findings(reader: CsvReader, compiled: CompiledContract, options: Option
     stopped_early = False
     shared = _SharedChecking(compiled, options.max_examples, is_text=True)
     batches = prefetch(reader.batches(len(names), header.positions), then=shared.produced, idle=shared.help, depth=1)
-    for batch in batches:  # depth 1: with 16 MB batches a second one ahead held ~40 MB more, no faster
+    for batch in batches:  # depth 1: with 16 MB plain batches a second one ahead held ~40 MB more, no faster
         tally.merge(shared.result(batch))
         if options.progress is not None:
             options.progress(report.path, reader.bytes_done(), _size(reader.path), tally.rows)
