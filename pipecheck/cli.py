@@ -193,9 +193,6 @@ def main(argv: list[str] | None = None) -> int:
     # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
     # when polars loads, which no module imported so far does; a user's own setting wins.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
-    # pyarrow's reader (quoted CSV) on jemalloc rather than its default mimalloc: 5M rows quoted
-    # from row 10 on peaked at ~440 MB instead of ~510 (system malloc: ~700), as fast.
-    os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
     try:
         app(args=argv, prog_name="pipecheck", standalone_mode=True)
     except SystemExit as exc:
