@@ -323,6 +323,18 @@ def test_parquet_corrupt_and_truncated(check: Check, tmp_path: Path) -> None:
         assert "Parquet" in finding["message"] and "\n" not in finding["message"]
 
 
+def test_parquet_directory_with_a_corrupt_file_names_it(check: Check, tmp_path: Path) -> None:
+    """A good first file, then a corrupt one: an `unreadable` finding naming the file, no traceback."""
+    dataset = tmp_path / "orders"
+    dataset.mkdir()
+    write_parquet(dataset / "a.parquet", pa.table({"a": [1, 2], "b": ["x", "y"]}))
+    (dataset / "b.parquet").write_bytes(b"PAR1" + bytes(20) + b"PAR1")
+    outcome = check(AB, dataset)
+    assert outcome.exit_code == 1
+    finding = outcome.only("unreadable")
+    assert finding["message"].startswith("b.parquet: corrupt Parquet data: ")
+
+
 def test_parquet_string_column_where_integer_expected_is_one_schema_finding(check: Check, tmp_path: Path) -> None:
     path = write_parquet(tmp_path / "s.parquet", pa.table({"a": ["1", "2", "x"], "b": ["x", "y", "z"]}))
     outcome = check(AB, path)
