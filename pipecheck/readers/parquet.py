@@ -73,14 +73,57 @@ class ParquetReader:
         files = self._open()
         for file in files:
             try:
+                if file != files[0]:
+                    self._same_schema(file, columns)
                 rows = pq.read_metadata(file).num_rows
                 scan = pl.scan_parquet(file).select(columns or [pl.first()])
                 for offset in range(0, rows, BATCH_ROWS):
                     part = scan.slice(offset, BATCH_ROWS).collect()
                     yield part.height, part.select(columns)
             except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
-                where = f"{Path(file).relative_to(self.path)}: " if len(files) > 1 else ""
+                where = f"{self._display(file)}: " if len(files) > 1 else ""
                 raise UnreadableFile(f"{where}corrupt Parquet data: {_first_line(exc)}") from None
+
+    def _same_schema(self, file: str, columns: list[str]) -> None:
+        """A later file of a directory must store the read columns as the first file does: the
+        storage checks were made on the first file's schema."""
+        import pyarrow.parquet as pq
+
+        assert self._files is not None and self._schema is not None
+        schema = pq.read_schema(file)
+        name, first = self._display(file), self._display(self._files[0])
+        for column in columns:
+            if column not in schema.names:
+                raise UnreadableFile(
+                    f"{name}: has no column {column!r}, which {first} has; "
+                    "the files of a directory are read as one dataset with one schema"
+                )
+            stored, expected = schema.field(column).type, self._schema.field(column).type
+            if _kind(stored) != _kind(expected):
+                raise UnreadableFile(
+                    f"{name}: column {column!r} is stored as {stored}, in {first} as {expected}; "
+                    "the files of a directory are read as one dataset with one schema"
+                )
+
+    def _display(self, file: str) -> str:
+        return str(Path(file).relative_to(self.path)) if self.path.is_dir() else file
+
+
+def _kind(stored: pa.DataType) -> object:
+    """What a stored type means for the contract: widths and encodings aside."""
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(stored):
+        stored = stored.value_type
+    if pa.types.is_integer(stored):
+        return "integer"
+    if pa.types.is_floating(stored):
+        return "float"
+    if pa.types.is_string(stored) or pa.types.is_large_string(stored) or pa.types.is_string_view(stored):
+        return "string"
+    if pa.types.is_timestamp(stored):
+        return ("timestamp", stored.tz is None)
+    return str(stored)
 
 
 def _first_line(exc: BaseException) -> str:

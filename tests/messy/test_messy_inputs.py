@@ -335,6 +335,30 @@ def test_parquet_directory_with_a_corrupt_file_names_it(check: Check, tmp_path: 
     assert finding["message"].startswith("b.parquet: corrupt Parquet data: ")
 
 
+@pytest.mark.parametrize(
+    ("second", "message"),
+    [
+        (pa.table({"b": ["z"]}), "b.parquet: has no column 'a', which a.parquet has; "),
+        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: column 'a' is stored as string, in a.parquet as int64; "),
+        (pa.table({"a": pa.array([7], pa.int32()), "b": pa.array(["z"]).dictionary_encode()}), None),
+    ],
+)
+def test_parquet_directory_files_must_share_the_first_files_schema(
+    check: Check, tmp_path: Path, second: pa.Table, message: str | None
+) -> None:
+    """Widths and encodings may differ between the files of a directory; columns and kinds may not."""
+    dataset = tmp_path / "orders"
+    dataset.mkdir()
+    write_parquet(dataset / "a.parquet", pa.table({"a": [1, 2], "b": ["x", "y"]}))
+    write_parquet(dataset / "b.parquet", second)
+    outcome = check(AB, dataset)
+    if message is None:
+        assert outcome.exit_code == 0 and outcome.file["rows"] == 3
+        return
+    assert outcome.exit_code == 1
+    assert outcome.only("unreadable")["message"].startswith(message)
+
+
 def test_parquet_string_column_where_integer_expected_is_one_schema_finding(check: Check, tmp_path: Path) -> None:
     path = write_parquet(tmp_path / "s.parquet", pa.table({"a": ["1", "2", "x"], "b": ["x", "y", "z"]}))
     outcome = check(AB, path)
