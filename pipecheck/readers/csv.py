@@ -31,7 +31,7 @@ DEFAULT_BLOCK_SIZE = 8 << 20
 # Plain text goes to polars in blocks of PLAIN_BLOCKS pyarrow blocks: polars plans and starts its
 # threads once per block, so 16 MB ran 5M rows in ~5.2 s against ~6.0 s for 8 MB (24 and 32 MB
 # were no faster). pyarrow's streaming reader keeps blocks in flight, so its own stay at 8 MB
-# (16 MB: 617 against 430 MB peak on a 5M-row file quoted from row 10 on).
+# (16 MB: ~617 MB peak against 430-530 on a 5M-row file quoted from row 10 on).
 PLAIN_BLOCKS = 2
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
