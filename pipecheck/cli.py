@@ -219,6 +219,9 @@ def entry() -> None:
     # pandera imports hypothesis, when it is installed, for data synthesis pipecheck never uses
     # (0.4-0.5 s of start-up); this process is pipecheck's own, so it goes without.
     sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
+    from pipecheck.compile import use_pandera_without_pandas
+
+    use_pandera_without_pandas()
     code = main()
     # Interpreter teardown (a last garbage collection over the objects of pandas, pandera and
     # polars) took ~0.4 s after every run; everything pipecheck writes is closed by now.

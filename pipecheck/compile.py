@@ -97,16 +97,31 @@ def load_pandera_in_background() -> None:
     threading.Thread(target=import_pandera_polars, name="pipecheck-import-pandera").start()
 
 
-def import_pandera_polars() -> None:
-    """`pandera.polars`, imported without pandas unless something has already imported pandas.
+_pandas_free_pandera = False  # see use_pandera_without_pandas
 
-    pandera's top-level package imports pandas (0.75 s) and registers its pandas dtypes
-    (0.2 s) for the pandas API only; on an ImportError for pandas it takes the polars-only
-    route pandera supports (pandera GH #2387). Hiding pandas from this thread for the length of
-    the import cuts pipecheck's start-up from about 1.5 s of CPU to 0.4 s. Other threads, and
-    this one afterwards, import pandas as usual.
+
+def use_pandera_without_pandas() -> None:
+    """Import pandera through its polars-only route, without pandas: for a process that is
+    pipecheck's own (the console entry), since pandera imported so has no pandas API for the
+    rest of the process (`import pandera.pandas` fails: `pandera.typing` was set up without it).
+
+    pandera's top-level package imports pandas (0.75 s) and registers its pandas dtypes (0.2 s)
+    for its pandas API only; on an ImportError for pandas it takes the polars-only route pandera
+    supports (pandera GH #2387). That cut pipecheck's start-up from about 1.5 s of CPU to 0.4 s.
+    A Dask engine (ROADMAP) validating pandas partitions would have to leave this off.
     """
+    global _pandas_free_pandera
+    _pandas_free_pandera = True
+
+
+def import_pandera_polars() -> None:
+    """`pandera.polars`; with `use_pandera_without_pandas`, imported with pandas hidden from this
+    thread for the length of the import (other threads, and this one afterwards, see it)."""
     if "pandera.polars" in sys.modules:
+        return
+    if not _pandas_free_pandera:
+        import pandera.polars
+
         return
     hidden = _PandasHidden(threading.get_ident())
     sys.meta_path.insert(0, hidden)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pandera.polars as pa
@@ -176,9 +177,10 @@ _WITHOUT_PANDAS = r"""
 import sys
 import polars as pl
 from pipecheck.checking import check_batch
-from pipecheck.compile import compile_contract, import_pandera_polars
+from pipecheck.compile import compile_contract, import_pandera_polars, use_pandera_without_pandas
 from pipecheck.contract.loader import parse_contract
 
+use_pandera_without_pandas()
 import_pandera_polars()
 assert "pandera.polars" in sys.modules
 assert "pandas" not in sys.modules, "pandera pulled pandas in"
@@ -200,12 +202,49 @@ def test_pandera_is_imported_without_pandas_and_its_checks_still_run() -> None:
     assert run.stdout.splitlines() == ["[('allowed', 2, '0'), ('min', 1, '0'), ('type', 1, 'x')]", "(1, 1)"]
 
 
-def test_pandera_import_after_pandas_keeps_pandas_api() -> None:
-    """In a process that already uses pandas (tests, Dask), pandera imports as usual."""
-    import pandas  # noqa: F401
-    import pandera
+_LIBRARY_USE = r"""
+import pandas as pd
+from pipecheck.compile import import_pandera_polars
 
-    from pipecheck.compile import import_pandera_polars
+import_pandera_polars()
+import pandera.pandas as pap  # a library user's own pandera/pandas code keeps working
 
-    import_pandera_polars()
-    assert hasattr(pandera, "DataFrameSchema")
+schema = pap.DataFrameSchema({"a": pap.Column(int, pap.Check.ge(0))})
+print(schema.validate(pd.DataFrame({"a": [1, 2]})).shape)
+"""
+
+
+def test_pandera_keeps_its_pandas_api_unless_the_process_is_pipechecks_own() -> None:
+    """Only the console entry opts in: in a library user's process pandera.pandas still imports."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", _LIBRARY_USE], capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "(2, 1)"
+
+
+def test_the_pipecheck_command_never_imports_pandas(tmp_path: Path) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    contract = tmp_path / "c.yaml"
+    contract.write_text("contract: c\ncolumns:\n  n: {type: integer, min: 1}\n", encoding="utf-8")
+    data = tmp_path / "d.csv"
+    data.write_text("n\n1\n0\n", encoding="utf-8")
+    command = Path(sys.executable).with_name("pipecheck")
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    run = subprocess.run(
+        [str(command), "validate", str(data), "--contract", str(contract), "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    imported = re.findall(r"\|\s+(\S+)$", run.stderr, flags=re.MULTILINE)
+    assert "pandera.polars" in imported and "polars" in imported
+    # A refused `import pandas` is logged too (a line for `pandas` alone); a real one brings pandas.core.
+    assert not [name for name in imported if name.startswith("pandas.")]
