@@ -189,10 +189,6 @@ def main(argv: list[str] | None = None) -> int:
     # Imports and polars' Python layer allocate many objects that live to the end of the run: at
     # the default threshold (700) the cyclic GC ran often enough to take ~15% of the main thread.
     gc.set_threshold(100000, 50, 100)
-    # polars' allocator (jemalloc) gives each of its threads' arenas memory it keeps: one arena
-    # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
-    # when polars loads, which no module imported so far does; a user's own setting wins.
-    os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
     try:
         app(args=argv, prog_name="pipecheck", standalone_mode=True)
     except SystemExit as exc:
@@ -219,6 +215,10 @@ def entry() -> None:
     # pandera imports hypothesis, when it is installed, for data synthesis pipecheck never uses
     # (0.4-0.5 s of start-up); this process is pipecheck's own, so it goes without.
     sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
+    # polars' allocator (jemalloc) gives each of its threads' arenas memory it keeps: one arena
+    # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
+    # when polars loads, which no module imported so far does; a user's own setting wins.
+    os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
     from pipecheck.compile import use_pandera_without_pandas
 
     use_pandera_without_pandas()
