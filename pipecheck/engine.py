@@ -21,6 +21,7 @@ from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
 
 if TYPE_CHECKING:
     import polars as pl
+    import pyarrow as pa
 
     from pipecheck.readers.csv import CsvReader, RecordPlace
 
@@ -341,8 +342,17 @@ def _validate_parquet(path: Path, compiled: CompiledContract, options: Options, 
     tally = Tally(options.max_examples)
     stopped_early = False
     shared = _SharedChecking(compiled, options.max_examples, is_text=False)
+
+    def later_schema_problem(schema: pa.Schema) -> str | None:
+        """A later file of a directory must let every column read from the first be read the same way."""
+        missing = [name for name in storage.readable if name not in schema.names]
+        if missing:
+            return f"has no column {missing[0]!r}, which the first file has"
+        later = storage_findings(schema, compiled, {name: schema.get_field_index(name) for name in storage.readable})
+        return later.findings[0].message if later.findings else None
+
     batches = prefetch(
-        reader.batches(storage.readable),
+        reader.batches(storage.readable, later_schema_problem),
         then=lambda part: shared.produced(convert_frame(part[1], compiled), rows=part[0]),  # on the reading thread
         idle=shared.help,
         depth=1,  # a slice reads faster than it is checked; one more ahead only held ~30 MB more

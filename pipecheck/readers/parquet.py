@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,8 +60,13 @@ class ParquetReader:
         except (pa.ArrowException, OSError):
             return None
 
-    def batches(self, columns: list[str]) -> Iterator[tuple[int, pl.DataFrame]]:
+    def batches(
+        self, columns: list[str], later_schema_problem: Callable[[pa.Schema], str | None] | None = None
+    ) -> Iterator[tuple[int, pl.DataFrame]]:
         """(rows, frame of the wanted columns) slice by slice, file by file (rows: a frame without columns has none).
+
+        A directory is one dataset: `later_schema_problem` judges each later file's schema against
+        the first one's (the caller made its storage checks on that), a problem ends the read.
 
         polars pushes each slice down to the pages it needs: 5M rows read in ~1 s with a peak of
         ~125 MB, where pyarrow's iter_batches decoded whole row groups (2x the time, 5x the memory).
@@ -72,58 +77,21 @@ class ParquetReader:
 
         files = self._open()
         for file in files:
+            where = f"{Path(file).relative_to(self.path)}: " if len(files) > 1 else ""
             try:
-                if file != files[0]:
-                    self._same_schema(file, columns)
-                rows = pq.read_metadata(file).num_rows
+                metadata = pq.read_metadata(file)
+                if file != files[0] and later_schema_problem is not None:
+                    problem = later_schema_problem(metadata.schema.to_arrow_schema())
+                    if problem:
+                        raise UnreadableFile(
+                            f"{where}{problem}; the files of a directory are read as one dataset with one schema"
+                        )
                 scan = pl.scan_parquet(file).select(columns or [pl.first()])
-                for offset in range(0, rows, BATCH_ROWS):
+                for offset in range(0, metadata.num_rows, BATCH_ROWS):
                     part = scan.slice(offset, BATCH_ROWS).collect()
                     yield part.height, part.select(columns)
             except (pl.exceptions.PolarsError, pa.ArrowException, OSError) as exc:
-                where = f"{self._display(file)}: " if len(files) > 1 else ""
                 raise UnreadableFile(f"{where}corrupt Parquet data: {_first_line(exc)}") from None
-
-    def _same_schema(self, file: str, columns: list[str]) -> None:
-        """A later file of a directory must store the read columns as the first file does: the
-        storage checks were made on the first file's schema."""
-        import pyarrow.parquet as pq
-
-        assert self._files is not None and self._schema is not None
-        schema = pq.read_schema(file)
-        name, first = self._display(file), self._display(self._files[0])
-        for column in columns:
-            if column not in schema.names:
-                raise UnreadableFile(
-                    f"{name}: has no column {column!r}, which {first} has; "
-                    "the files of a directory are read as one dataset with one schema"
-                )
-            stored, expected = schema.field(column).type, self._schema.field(column).type
-            if _kind(stored) != _kind(expected):
-                raise UnreadableFile(
-                    f"{name}: column {column!r} is stored as {stored}, in {first} as {expected}; "
-                    "the files of a directory are read as one dataset with one schema"
-                )
-
-    def _display(self, file: str) -> str:
-        return str(Path(file).relative_to(self.path)) if self.path.is_dir() else file
-
-
-def _kind(stored: pa.DataType) -> object:
-    """What a stored type means for the contract: widths and encodings aside."""
-    import pyarrow as pa
-
-    if pa.types.is_dictionary(stored):
-        stored = stored.value_type
-    if pa.types.is_integer(stored):
-        return "integer"
-    if pa.types.is_floating(stored):
-        return "float"
-    if pa.types.is_string(stored) or pa.types.is_large_string(stored) or pa.types.is_string_view(stored):
-        return "string"
-    if pa.types.is_timestamp(stored):
-        return ("timestamp", stored.tz is None)
-    return str(stored)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -338,8 +338,8 @@ def test_parquet_directory_with_a_corrupt_file_names_it(check: Check, tmp_path: 
 @pytest.mark.parametrize(
     ("second", "message"),
     [
-        (pa.table({"b": ["z"]}), "b.parquet: has no column 'a', which a.parquet has; "),
-        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: column 'a' is stored as string, in a.parquet as int64; "),
+        (pa.table({"b": ["z"]}), "b.parquet: has no column 'a', which the first file has; "),
+        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: a is stored as string; the contract says integer; "),
         (pa.table({"a": pa.array([7], pa.int32()), "b": pa.array(["z"]).dictionary_encode()}), None),
     ],
 )
@@ -357,6 +357,19 @@ def test_parquet_directory_files_must_share_the_first_files_schema(
         return
     assert outcome.exit_code == 1
     assert outcome.only("unreadable")["message"].startswith(message)
+
+
+def test_parquet_directory_float_column_stored_as_int_in_one_file_and_double_in_another(
+    check: Check, tmp_path: Path
+) -> None:
+    """Each file's storage is judged by the contract's rule (integers are read as floats), not by equality."""
+    dataset = tmp_path / "prices"
+    dataset.mkdir()
+    write_parquet(dataset / "a.parquet", pa.table({"p": [1, 2]}))
+    write_parquet(dataset / "b.parquet", pa.table({"p": [2.5, -1.0]}))
+    outcome = check("contract: t\ncolumns:\n  p: {type: float, min: 0}\n", dataset)
+    assert outcome.file["rows"] == 4
+    assert outcome.only("min", "p")["count"] == 1
 
 
 def test_parquet_string_column_where_integer_expected_is_one_schema_finding(check: Check, tmp_path: Path) -> None:
