@@ -1,0 +1,125 @@
+"""The reader seam: what every input format hands the engine, whatever the format.
+
+A reader yields batches (a frame plus where it came from) and, once read, hands its file-level
+findings over as data. It knows nothing of checks: the engine asks for columns by position and
+gets them back under the names it chose, so a user's column name is never an expression.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+    from pipecheck.contract.model import CsvDialect
+    from pipecheck.findings import Finding
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Where a batch starts in its file: enough to name any of its rows without reading again."""
+
+    index: int  # the batch's number in the file, from 0
+    first_row: int  # ordinal (0-based) of its first checked row among the file's checked rows
+    rows: int  # checked rows in the batch
+    first_record: int  # 1-based row number of its first record (malformed records count as rows)
+    first_line: int | None  # physical line where its first record starts (text formats)
+    byte_range: tuple[int, int] | None  # [start, end) in the decoded text (text formats)
+    source: str | None = None  # the file of a multi-file dataset
+
+
+@dataclass(frozen=True)
+class Batch:
+    frame: pl.DataFrame  # the wanted columns: text (Reader.text) or as stored
+    checkpoint: Checkpoint
+
+    @property
+    def rows(self) -> int:
+        return self.checkpoint.rows
+
+
+@dataclass(frozen=True)
+class Place:
+    """A checked row as reported: its 1-based row number and, for text, its physical line."""
+
+    row: int
+    line: int | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """What a reader may be told: the contract's CSV dialect and how much to keep."""
+
+    dialect: CsvDialect
+    max_examples: int = 5
+    block_size: int = 8 << 20
+
+
+class Reader(Protocol):
+    """One input file (or dataset directory) as batches. Any failure raises UnreadableFile."""
+
+    @property
+    def format(self) -> str:
+        """'csv', 'parquet', 'jsonl', with '+gzip' (etc.) when compressed."""
+        ...
+
+    @property
+    def text(self) -> bool:
+        """True when values are text, parsed under the contract's text rules; False when typed as stored."""
+        ...
+
+    def columns(self) -> list[str]:
+        """The column names in file order (a header-less CSV: its first record, for the width)."""
+        ...
+
+    def schema(self) -> pa.Schema | None:
+        """The stored types (typed formats), from metadata only; None for text formats."""
+        ...
+
+    def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:
+        """Frames of the wanted columns: output name -> position in `columns()`."""
+        ...
+
+    def locate(self, ordinals: Collection[int]) -> dict[int, Place]:
+        """Row (and line) of checked-row ordinals, from the checkpoints kept while reading."""
+        ...
+
+    def file_findings(self) -> list[Finding]:
+        """After reading: findings about the file itself (malformed records, decoding, open quotes)."""
+        ...
+
+    def unchecked_rows(self) -> int:
+        """Rows counted in the file that no batch holds (malformed records)."""
+        ...
+
+    def progress(self) -> tuple[int, int | None]:
+        """(bytes read, bytes in all) of the file on disk, for a progress display."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Checkpoints:
+    """The checkpoints of a file's batches, searchable by row ordinal."""
+
+    def __init__(self) -> None:
+        self.points: list[Checkpoint] = []
+        self._starts: list[int] = []
+
+    def add(self, point: Checkpoint) -> None:
+        self.points.append(point)
+        self._starts.append(point.first_row)
+
+    def holding(self, ordinal: int) -> Checkpoint | None:
+        """The batch holding the ordinal-th checked row."""
+        at = bisect.bisect_right(self._starts, ordinal) - 1
+        if at < 0:
+            return None
+        point = self.points[at]
+        return point if ordinal < point.first_row + point.rows else None
