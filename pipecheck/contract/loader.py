@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipecheck.contract.model import Contract
+from pipecheck.contract.model import CheckProblems, Contract
 from pipecheck.errors import ContractError, ContractProblem, UsageError
 
 # Aliases let a tiny YAML file expand exponentially ("billion laughs"); contracts never need that many nodes.
@@ -156,6 +156,14 @@ def _load_yaml(text: str, source: str) -> tuple[Any, _Positions]:
 def _problems_from(exc: ValidationError, data: Any, positions: _Positions, source: str) -> list[ContractProblem]:
     problems: dict[str, ContractProblem] = {}
     for error in exc.errors():
+        located = (error.get("ctx") or {}).get("error")
+        if isinstance(located, CheckProblems):
+            # Checks judged against the columns: each problem names its own place in the contract.
+            for loc, message in located.problems:
+                path = _real_path((*error["loc"], *loc), data)
+                line, col = positions.of_value(path)
+                problems.setdefault(_dotted(path), ContractProblem(source, line, col, _dotted(path), message))
+            continue
         path = _real_path(error["loc"], data)
         message = _message(error)
         path, message = _descend_into_named_key(path, message, data)
@@ -256,7 +264,7 @@ def _unknown_key_message(path: Path_, data: Any) -> str:
 
 
 def _model_at(path: Path_) -> type[BaseModel] | None:
-    from pipecheck.contract.model import ColumnSpec, CsvDialect, RowCount, TableChecks
+    from pipecheck.contract.model import ColumnSpec, Compare, CsvDialect, Expression, RowCount, TableChecks
 
     if path == ():
         return Contract
@@ -268,4 +276,8 @@ def _model_at(path: Path_) -> type[BaseModel] | None:
         return TableChecks
     if path == ("checks", "row_count"):
         return RowCount
+    if len(path) == 3 and path[:2] == ("checks", "compare"):
+        return Compare
+    if len(path) == 3 and path[:2] == ("checks", "expression"):
+        return Expression
     return None

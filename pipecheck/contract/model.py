@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-from typing import Annotated, Any, Literal
+import difflib
+import json
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import re2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
+
+if TYPE_CHECKING:
+    import polars as pl
 
 ColumnType = Literal["integer", "float", "string", "boolean", "date", "datetime"]
 Number = StrictInt | StrictFloat
 Bound = StrictInt | StrictFloat | dt.date | dt.datetime | str
 AllowedValue = StrictBool | StrictInt | StrictFloat | str
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
+Severity = Literal["error", "warning"]
+CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
+Location = tuple[str | int, ...]
 
 NUMERIC_TYPES = ("integer", "float")
 TEMPORAL_TYPES = ("date", "datetime")
@@ -164,9 +172,189 @@ class RowCount(_Strict):
         return self
 
 
+class Compare(_Strict):
+    """Cross-column rule: on every row, ``left op right`` must hold.
+
+    Comparable column types: integer with float (numbers); date with datetime (a date counts as
+    midnight, 00:00:00, of that day); string with string (by code point) and boolean with boolean
+    (only ``==`` and ``!=``).
+    """
+
+    left: str = Field(min_length=1, description="Column on the left of the comparison.")
+    op: CompareOp = Field(description="Comparison operator.")
+    right: str = Field(min_length=1, description="Column on the right of the comparison.")
+    severity: Severity = Field("error", description="warning: reported, does not fail.")
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _two_columns(self) -> Compare:
+        if self.left == self.right:
+            raise ValueError(f"right: is the same column as left ({self.left!r}); compare two different columns")
+        return self
+
+
+class Expression(_Strict):
+    """Cross-column rule written as a row-level polars SQL condition that must be true on every row.
+
+    The SQL is parsed by polars' own SQL expression parser (``polars.sql_expr``) into a polars
+    expression; polars SQL has no user-defined functions and runs no user code. Columns whose names
+    are not plain identifiers are written as double-quoted identifiers: ``"ship date" >= created_at``.
+    """
+
+    sql: str = Field(
+        min_length=1,
+        description=(
+            "Row-level polars SQL boolean condition over the contract's columns, e.g. "
+            '"amount * quantity < 100000 OR status = \'cancelled\'"; quote odd column names as "like this".'
+        ),
+    )
+    name: str = Field(
+        default_factory=lambda data: str(data.get("sql", "")),
+        min_length=1,
+        description="Short rule name used in reports; default: the SQL text.",
+    )
+    severity: Severity = Field("error", description="warning: reported, does not fail.")
+    description: str | None = None
+
+
 class TableChecks(_Strict):
     row_count: RowCount | None = None
     unique_together: list[Annotated[list[str], Field(min_length=1)]] = Field(default_factory=list)
+    compare: list[Compare] = Field(
+        default_factory=list, description="Column-against-column comparisons every row must satisfy."
+    )
+    expression: list[Expression] = Field(
+        default_factory=list, description="Row-level polars SQL conditions every row must satisfy."
+    )
+
+
+class CheckProblems(ValueError):
+    """Problems of the table checks found against the columns, each at its path from the contract root.
+
+    The loader reports each one at its own YAML node; outside the loader the text lists them all.
+    """
+
+    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{_dotted(loc)}: {message}" for loc, message in problems))
+
+
+def _dotted(loc: Location) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
+
+
+def polars_dtypes() -> dict[str, pl.DataType]:
+    """The polars type each contract column type is checked as (polars imported only when called)."""
+    import polars as pl
+
+    return {
+        "integer": pl.Int64(),
+        "float": pl.Float64(),
+        "string": pl.String(),
+        "boolean": pl.Boolean(),
+        "date": pl.Date(),
+        "datetime": pl.Datetime("us"),
+    }
+
+
+def _unknown_column(name: str, columns: dict[str, ColumnSpec]) -> str:
+    known = list(columns)
+    close = [c for c in known if c.casefold() == name.casefold()] or difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown column {name!r}{hint}; the contract's columns are: {', '.join(known)}"
+
+
+def _compare_problems(rule: Compare, columns: dict[str, ColumnSpec]) -> list[tuple[Location, str]]:
+    missing = [(side, name) for side, name in (("left", rule.left), ("right", rule.right)) if name not in columns]
+    if missing:
+        return [((side,), _unknown_column(name, columns)) for side, name in missing]
+    left, right = columns[rule.left].type, columns[rule.right].type
+    comparable = (
+        (left in NUMERIC_TYPES and right in NUMERIC_TYPES)
+        or (left in TEMPORAL_TYPES and right in TEMPORAL_TYPES)
+        or left == right
+    )
+    if not comparable:
+        return [((), f"{rule.left} is {_a(left)} and {rule.right} is {_a(right)}; they cannot be compared")]
+    if left == "boolean" and rule.op not in ("==", "!="):
+        return [(("op",), f"booleans are compared only with == or !=, not {rule.op!r}")]
+    return []
+
+
+def _a(column_type: str) -> str:
+    return f"an {column_type}" if column_type[0] in "aeiou" else f"a {column_type}"
+
+
+# Nodes of a serialized polars expression that look at more than the current row.
+_NOT_ROW_LEVEL = {"Agg": "an aggregate", "Over": "a window function", "SubPlan": "a subquery", "Len": "a row count"}
+
+
+def _expression_problem(sql: str, columns: dict[str, ColumnSpec]) -> str | None:
+    """Why ``sql`` is not a row-level true/false condition over ``columns`` (None when it is one).
+
+    Polars SQL is parsed into a polars expression, never executed as a query, and has no way to run
+    user code; the expression is evaluated once on an empty frame typed as the contract says.
+    """
+    import polars as pl
+
+    shown = _show_sql(sql)
+    try:
+        expr = pl.sql_expr(sql)
+    except (Exception, pl.exceptions.PanicException) as exc:
+        return f"{shown} is not a valid SQL expression: {_first_line(exc)}"
+    try:
+        roots = expr.meta.root_names()
+        many = expr.meta.has_multiple_outputs()
+        tree = expr.meta.serialize(format="json")
+    except (Exception, pl.exceptions.PanicException) as exc:
+        return f"{shown} is not a true/false condition: {_first_line(exc)}"
+    if any(root.startswith("_POLARS_TMP_SQL") for root in roots) or '"SubPlan"' in tree:
+        return f"{shown} is not a row-level condition: it contains a subquery"
+    unknown = next((root for root in roots if root not in columns), None)
+    if unknown is not None:
+        return f"{shown}: {_unknown_column(unknown, columns)}"
+    if many:
+        return f"{shown} is not a single condition: it expands to several columns"
+    if not roots:
+        return f"{shown} is not a row-level condition: it references no column"
+    kind = _not_row_level(json.loads(tree))
+    if kind is not None:
+        return f"{shown} is not a row-level condition: it uses {kind}, which looks at more than one row"
+    types = polars_dtypes()
+    empty = pl.DataFrame(schema={name: types[spec.type] for name, spec in columns.items()})
+    try:
+        result = empty.select(expr)
+    except (Exception, pl.exceptions.PanicException) as exc:
+        return f"{shown} is not a true/false condition: {_first_line(exc)}"
+    if result.width != 1 or result.height != 0:
+        return f"{shown} is not a row-level condition: it yields {result.height} value(s) for an empty table"
+    dtype = result.dtypes[0]
+    if dtype != pl.Boolean:
+        return f"{shown} is not a true/false condition: it yields {dtype} values"
+    return None
+
+
+def _not_row_level(node: Any) -> str | None:
+    if isinstance(node, str):
+        return _NOT_ROW_LEVEL.get(node)
+    if isinstance(node, list):
+        return next((kind for kind in map(_not_row_level, node) if kind is not None), None)
+    if isinstance(node, dict):
+        for key, value in node.items():
+            kind = _NOT_ROW_LEVEL.get(key) or _not_row_level(value)
+            if kind is not None:
+                return kind
+    return None
+
+
+def _show_sql(sql: str) -> str:
+    text = repr(sql)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 
 class Contract(_Strict):
@@ -198,6 +386,15 @@ class Contract(_Strict):
             unknown = [name for name in group if name not in self.columns]
             if unknown:
                 raise ValueError(f"checks.unique_together names unknown column(s): {', '.join(unknown)}")
+        problems: list[tuple[Location, str]] = []
+        for i, rule in enumerate(self.checks.compare):
+            problems += [(("checks", "compare", i, *loc), msg) for loc, msg in _compare_problems(rule, self.columns)]
+        for i, expression in enumerate(self.checks.expression):
+            message = _expression_problem(expression.sql, self.columns)
+            if message is not None:
+                problems.append((("checks", "expression", i, "sql"), message))
+        if problems:
+            raise CheckProblems(problems)
         return self
 
 
