@@ -193,6 +193,10 @@ class Compare(_Strict):
         return self
 
 
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class Expression(_Strict):
     """Cross-column rule written as a row-level polars SQL condition that must be true on every row.
 
@@ -209,12 +213,20 @@ class Expression(_Strict):
         ),
     )
     name: str = Field(
-        default_factory=lambda data: str(data.get("sql", "")),
+        "",  # replaced by the SQL text when absent (see _name_defaults_to_sql); not in the schema
         min_length=1,
         description="Short rule name used in reports; default: the SQL text.",
+        json_schema_extra=_without_default,
     )
     severity: Severity = Field("error", description="warning: reported, does not fail.")
     description: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _name_defaults_to_sql(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "name" not in data and isinstance(data.get("sql"), str) and data["sql"]:
+            return {**data, "name": data["sql"]}
+        return data
 
 
 class TableChecks(_Strict):

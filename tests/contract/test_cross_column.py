@@ -266,4 +266,17 @@ def test_json_schema_describes_the_new_keys() -> None:
     checks = schema["$defs"]["TableChecks"]["properties"]
     assert "description" in checks["compare"] and "description" in checks["expression"]
     assert schema["$defs"]["Compare"]["properties"]["op"]["enum"] == ["==", "!=", "<", "<=", ">", ">="]
-    assert "name" not in schema["$defs"]["Expression"]["required"]
+    expression = schema["$defs"]["Expression"]
+    assert expression["required"] == ["sql"]
+    assert "default" not in expression["properties"]["name"]
+
+
+@pytest.mark.parametrize("item", ["{}", "{sql: 123}", "{sql: ''}", "{name: x}"])
+def test_a_bad_or_missing_sql_is_one_problem_at_sql(item: str) -> None:
+    found = problem(f"  expression:\n    - {item}\n")
+    assert found.path == "checks.expression[0].sql"
+
+
+def test_an_empty_name_is_rejected() -> None:
+    found = problem("  expression:\n    - {sql: amount > 0, name: ''}\n")
+    assert found.path == "checks.expression[0].name"
