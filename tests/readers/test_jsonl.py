@@ -80,12 +80,12 @@ def test_unicode_and_escapes(tmp_path: Path) -> None:
     path = _write(
         tmp_path,
         "u.jsonl",
-        '{"naïve":"Grüße 日本 🎉","e":"\\u65e5\\ud83c\\udf89\\n\\t","bad":"\\ud800"}\n'.encode(),
+        '{"naïve":"Grüße 日本 🎉","e":"\\u65e5\\ud83c\\udf89\\n\\t","bad":"\\ud800"}\n{"bad":true}\n'.encode(),
     )
     reader = _reader(path)
     assert reader.columns() == ["naïve", "e", "bad"]
     frame, _ = _read(reader)
-    assert frame.row(0) == ("Grüße 日本 🎉", "日🎉\n\t", "\ufffd")
+    assert frame.rows() == [("Grüße 日本 🎉", "日🎉\n\t", "\ufffd"), (None, None, "true")]
 
 
 def test_bom_crlf_blank_lines_and_unterminated_last_line(tmp_path: Path) -> None:
