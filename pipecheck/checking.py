@@ -1,233 +1,175 @@
-"""Check one batch of rows against a compiled contract: a pure function, results merged later.
+"""Check one batch against a compiled contract: a pure function (plan, frame) -> Partial.
 
-Keeping this pure (compiled contract, batch, offset) -> partial result is what lets a parallel
-or Dask engine run it anywhere and merge exactly.
+Pure and picklable, with row offsets relative to the batch, so that any executor (threads here,
+Dask partitions later) can run it anywhere and merge the results exactly (tally.py).
 
-The value checks are the pandera checks of the compiled schema: each check's own polars
-expression (its registered builtin function) with pandera's null rule (`ignore_na`).
-`DataFrameSchema.validate` would collect every check on its own (about 170 small polars queries
-per batch, and a frame of failure cases per check); here all checks of a batch are one polars
-query returning just each check's failure count and first failing rows, built once per set of
-columns, so polars runs the checks together on all cores and Python does no work per check.
+pandera is the library the rules are written for (compile.pandera_schema builds the same checks
+with its public API); per batch, `DataFrameSchema.validate` would run each check as its own
+polars query and build a failure-case frame for each, so here every rule of a batch is one
+polars query returning just each rule's failure count and first failing rows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
-from pipecheck.compile import CompiledContract
-from pipecheck.parsing import expected_text, parse_expr
+from pipecheck.compile import CompiledColumn, CompiledContract, CompiledRule
+from pipecheck.parsing import POLARS_TYPES, parse_expr
+from pipecheck.storage_types import convert_frame
 
-if TYPE_CHECKING:
-    import pandera.polars as pa
-
-TYPE_FAIL = "__type_failed__:"
 ORDINAL = "__ordinal__"
-_COUNT = "__count__:"
-_FIRST = "__first__:"
 _NO_CSE = pl.QueryOptFlags(comm_subexpr_elim=False)
 
 
-@dataclass
-class Violation:
-    """Failures of one check on one column within one batch."""
+@dataclass(frozen=True)
+class Hits:
+    """Where one rule failed in one batch: the count, and the first rows (offsets within the batch)."""
 
-    check: str
-    column: str | None
+    rule: int
     count: int
-    ordinals: list[int]
-    values: list[str | None]
-
-
-@dataclass
-class BatchResult:
-    rows: int
-    violations: list[Violation] = field(default_factory=list)
-    keys: dict[tuple[str, ...], pl.DataFrame] = field(default_factory=dict)
+    offsets: tuple[int, ...]
+    values: tuple[tuple[str | None, ...], ...]  # each failing row's text of the rule's columns
 
 
 @dataclass(frozen=True)
-class _Failure:
-    """One failure mask of a batch: where `check` fails on `column`."""
+class Partial:
+    """The result of checking one batch; row offsets are relative to the batch."""
 
-    check: str
-    column: str
-    failed: pl.Expr  # over the typed batch: True where the check fails
-
-
-def check_batch(
-    compiled: CompiledContract,
-    frame: pl.DataFrame,
-    *,
-    is_text: bool,
-    first_ordinal: int,
-    max_examples: int,
-) -> BatchResult:
-    """Type-parse (text input), run the pandera checks, and extract unique-key columns of one batch."""
-    present = tuple(name for name in compiled.columns if name in frame.columns)
-    result = BatchResult(rows=frame.height)
-    if not present or frame.height == 0:
-        return result
-    typed = _typed(compiled, frame, present) if is_text else frame.select(present)
-    failures = _failures(compiled, present, is_text)
-    if not failures:
-        return _with_keys(result, compiled, typed, present, first_ordinal)
-    masks, summaries = _summary_plan(compiled, present, is_text, max_examples)
-    # No common-subexpression pass: each mask is computed once by construction, and the pass cost
-    # ~2.5 ms a batch (polars plans every collect) for nothing.
-    counts = typed.lazy().select(masks).select(summaries).collect(optimizations=_NO_CSE).row(0)
-    for i, failure in enumerate(failures):
-        count, first = counts[2 * i], counts[2 * i + 1]
-        if count:
-            source = frame if is_text else typed
-            values = source[failure.column].gather(first)
-            shown = values.to_list() if is_text else values.cast(pl.String).to_list()
-            ordinals = [int(o) + first_ordinal for o in first]
-            result.violations.append(Violation(failure.check, failure.column, int(count), ordinals, shown))
-    return _with_keys(result, compiled, typed, present, first_ordinal)
+    rows: int
+    hits: tuple[Hits, ...] = ()
+    keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
 
 
-def _with_keys(
-    result: BatchResult, compiled: CompiledContract, typed: pl.DataFrame, present: tuple[str, ...], first_ordinal: int
-) -> BatchResult:
-    """The batch's unique-key columns with row ordinals, for the file-wide duplicate search."""
-    for key in compiled.unique_keys:
-        if all(name in present for name in key):
-            part = typed.lazy().select(key).with_row_index(ORDINAL, offset=first_ordinal).drop_nulls(list(key))
-            result.keys[key] = part.collect()
-    return result
+@dataclass(frozen=True)
+class CheckPlan:
+    """Everything the batch check needs for files with these columns; built once per file."""
+
+    text: bool
+    columns: tuple[CompiledColumn, ...]
+    parse: tuple[pl.Expr, ...]  # text input: typed columns, then type-failure masks
+    rules: tuple[CompiledRule, ...]
+    masks: tuple[pl.Expr, ...]
+    summaries: tuple[pl.Expr, ...]
+    keys: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (contract names, internal names)
+    max_examples: int
+    types: dict[str, pl.DataType]  # internal name -> contract type (typed input)
 
 
-def _summary_plan(
-    compiled: CompiledContract, present: tuple[str, ...], is_text: bool, max_examples: int
-) -> tuple[list[pl.Expr], list[pl.Expr]]:
-    """The batch query's two steps, built once: every failure mask, then each mask's count and first rows.
+def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: bool, max_examples: int) -> CheckPlan:
+    """The plan for batches holding these contract columns (as internal names) as text or typed."""
+    columns = tuple(compiled.columns[name] for name in compiled.columns if name in set(present))
+    names = {c.name for c in columns}
+    rules = tuple(r for r in compiled.rules if r.failed(text) is not None and all(c in names for c in r.columns))
+    masks = tuple(rule.failed(text).alias(f"f{i}") for i, rule in enumerate(rules))  # type: ignore[union-attr]
+    summaries = tuple(
+        expr
+        for i in range(len(rules))
+        for expr in (
+            pl.col(f"f{i}").sum().alias(f"n{i}"),
+            pl.col(f"f{i}").arg_true().head(max_examples).implode().alias(f"e{i}"),
+        )
+    )
+    keys = tuple(
+        (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
+    )
+    return CheckPlan(
+        text=text,
+        columns=columns,
+        parse=tuple(_parse_plan(compiled, columns)) if text else (),
+        rules=rules,
+        masks=masks,
+        summaries=summaries,
+        keys=keys,
+        max_examples=max_examples,
+        types={c.internal: POLARS_TYPES[c.spec.type] for c in columns},
+    )
 
-    Masks first, then their summaries, so that each check runs once.
-    """
-    key = ("summary", present, is_text, max_examples)
-    cached = compiled.plans.get(key)
-    if cached is None:
-        failures = _failures(compiled, present, is_text)
-        masks = [f.failed.alias(f"f{i}") for i, f in enumerate(failures)]
-        summaries = [
-            expr
-            for i in range(len(failures))
-            for expr in (
-                pl.col(f"f{i}").sum().alias(f"{_COUNT}{i}"),
-                pl.col(f"f{i}").arg_true().head(max_examples).implode().alias(f"{_FIRST}{i}"),
-            )
-        ]
-        cached = compiled.plans[key] = (masks, summaries)
-    return cast("tuple[list[pl.Expr], list[pl.Expr]]", cached)
+
+def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
+    """Type-parse (text input) or convert (typed input), evaluate every rule, extract unique keys."""
+    if not plan.columns or frame.height == 0:
+        return Partial(rows=frame.height)
+    if plan.text:
+        typed = _typed(plan, frame)
+    else:
+        typed = convert_frame(frame.select(c.internal for c in plan.columns), plan.types)
+    hits: list[Hits] = []
+    if plan.rules:
+        counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
+        source = frame if plan.text else typed
+        for i, rule in enumerate(plan.rules):
+            count, first = counts[2 * i], counts[2 * i + 1]
+            if not count:
+                continue
+            shown = [_texts(source, rule, name, first, plan) for name in rule.columns]
+            values = tuple(zip(*shown, strict=True))
+            hits.append(Hits(rule.id, int(count), tuple(int(o) for o in first), values))
+    keys = tuple(
+        (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
+        for key, internal in plan.keys
+    )
+    return Partial(rows=frame.height, hits=tuple(hits), keys=keys)
 
 
-def _typed(compiled: CompiledContract, frame: pl.DataFrame, present: tuple[str, ...]) -> pl.DataFrame:
-    """Typed columns, plus a TYPE_FAIL mask for each non-text column: present text that did not parse.
+def _texts(
+    source: pl.DataFrame, rule: CompiledRule, name: str, rows: list[int], plan: CheckPlan
+) -> list[str | None]:
+    column = next(c for c in plan.columns if c.name == name)
+    values = source[column.internal].gather(rows)
+    return values.to_list() if plan.text else values.cast(pl.String).to_list()
+
+
+def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:
+    """Typed columns, plus a type-failure mask for each non-text column: present text that did not parse.
 
     Values are parsed as they are first; only the failures are parsed again with surrounding
     whitespace stripped (stripping every value would cost as much as parsing it).
     """
-    typed = frame.lazy().select(_parse_plan(compiled, present)).collect()
-    retry = [name for name in present if TYPE_FAIL + name in typed.columns and typed[TYPE_FAIL + name].any()]
-    return _retry_stripped(compiled, frame, typed, retry) if retry else typed
+    typed = frame.lazy().select(plan.parse).collect()
+    retry = [c for c in plan.columns if c.type_failed in typed.columns and typed[c.type_failed].any()]
+    return _retry_stripped(frame, typed, retry) if retry else typed
 
 
-def _parse_plan(compiled: CompiledContract, present: tuple[str, ...]) -> list[pl.Expr]:
-    """The expressions turning a text batch with these columns into `_typed`'s frame; built once.
+def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...]) -> list[pl.Expr]:
+    """The expressions turning a text batch into `_typed`'s frame.
 
     A null token is mapped to null only where it could be read as a value: in text columns, and in
     typed columns whose parse accepts one of the tokens (say "n" as boolean false). Elsewhere the
     parse already gives null, and the token only has to be told apart from a type failure.
     """
-    key = ("parse", present)
-    cached = compiled.plans.get(key)
-    if cached is not None:
-        return cast("list[pl.Expr]", cached)
     nulls = compiled.contract.csv.null_values
-    columns: list[pl.Expr] = []
+    values: list[pl.Expr] = []
     masks: list[pl.Expr] = []
-    for name in present:
-        text = pl.col(name)
+    for column in columns:
+        text = pl.col(column.internal)
         null_token = (text == nulls[0]) if len(nulls) == 1 else text.is_in(nulls) if nulls else pl.lit(False)
-        spec = compiled.columns[name].spec
+        spec = column.spec
         if spec.type == "string":
-            columns.append(pl.when(null_token).then(None).otherwise(text).alias(name) if nulls else text)
+            values.append(pl.when(null_token).then(None).otherwise(text).alias(column.internal) if nulls else text)
             continue
         parsed = parse_expr(text, spec, strip=False)
-        tokens = pl.DataFrame({name: nulls}, schema={name: pl.String})
+        tokens = pl.DataFrame({column.internal: nulls}, schema={column.internal: pl.String})
         tokens_parse = bool(nulls) and tokens.select(parsed.is_not_null().any()).item()
         value = pl.when(null_token).then(None).otherwise(parsed) if tokens_parse else parsed
-        columns.append(value.alias(name))
-        masks.append((parsed.is_null() & ~null_token & text.is_not_null()).alias(TYPE_FAIL + name))
-    plan = columns + masks
-    compiled.plans[key] = plan
-    return plan
+        values.append(value.alias(column.internal))
+        masks.append((parsed.is_null() & ~null_token & text.is_not_null()).alias(column.type_failed))
+    return values + masks
 
 
-def _retry_stripped(
-    compiled: CompiledContract, frame: pl.DataFrame, typed: pl.DataFrame, names: list[str]
-) -> pl.DataFrame:
-    """Parse the failed values of `names` again with surrounding whitespace stripped; patch those that parse."""
+def _retry_stripped(frame: pl.DataFrame, typed: pl.DataFrame, columns: list[CompiledColumn]) -> pl.DataFrame:
+    """Parse the failed values of `columns` again with surrounding whitespace stripped; patch those that parse."""
     patched = []
-    for name in names:
-        failed = typed[TYPE_FAIL + name].arg_true()
-        again = frame[name].gather(failed).to_frame().select(parse_expr(pl.col(name), compiled.columns[name].spec))
-        parsed = again.to_series()
+    for column in columns:
+        failed = typed[column.type_failed].arg_true()
+        again = frame[column.internal].gather(failed).to_frame()
+        parsed = again.select(parse_expr(pl.col(column.internal), column.spec)).to_series()
         if parsed.null_count() == parsed.len():
             continue
         rows = failed.filter(parsed.is_not_null())
-        values = typed[name].scatter(rows, parsed.drop_nulls())
-        mask = typed[TYPE_FAIL + name].scatter(rows, False)
+        values = typed[column.internal].scatter(rows, parsed.drop_nulls())
+        mask = typed[column.type_failed].scatter(rows, False)
         patched += [values, mask]
     return typed.with_columns(patched) if patched else typed
-
-
-def _failures(compiled: CompiledContract, present: tuple[str, ...], is_text: bool) -> list[_Failure]:
-    """Every failure mask for batches with these columns, in report order per column: type (text
-    input), nullable, then the pandera checks. Built once per set of columns."""
-    cached = compiled.plans.get((present, is_text))
-    if cached is not None:
-        return cast("list[_Failure]", cached)
-    schema = compiled.schema_for(present)
-    failures: list[_Failure] = []
-    for name in present:
-        column = schema.columns[name]
-        parsed = is_text and compiled.columns[name].spec.type != "string"
-        if parsed:
-            failures.append(_Failure("type", name, pl.col(TYPE_FAIL + name)))
-        if not column.nullable:
-            # A value that failed to parse is null in the typed frame; it is reported as `type` only.
-            null = pl.col(name).is_null()
-            failures.append(_Failure("nullable", name, null & ~pl.col(TYPE_FAIL + name) if parsed else null))
-        rules = compiled.columns[name].rules
-        for rule, check in zip(rules, column.checks, strict=True):
-            failures.append(_Failure(rule.check, name, _failed(check, name)))
-    compiled.plans[(present, is_text)] = failures
-    return failures
-
-
-class _ExpressionOf:
-    """Stands in for the LazyFrame handed to a pandera builtin check, which selects one expression
-    from it (`data.lazyframe.select(expr)`): that expression is the check."""
-
-    def select(self, *exprs: object) -> tuple[object, ...]:
-        return exprs
-
-
-def _failed(check: pa.Check, column: str) -> pl.Expr:
-    """Where one pandera check fails: its polars expression, nulls passing when ignore_na (pandera's rule)."""
-    from pandera.api.polars.types import PolarsData
-
-    selected = check._check_fn(PolarsData(_ExpressionOf(), column), **check._check_kwargs)  # type: ignore[arg-type]
-    if not (isinstance(selected, tuple) and len(selected) == 1 and isinstance(selected[0], pl.Expr)):
-        raise TypeError(f"pandera check {check.name!r} is not a single polars expression")
-    passed: pl.Expr = selected[0]
-    return ~passed.fill_null(True) if check.ignore_na else ~passed.fill_null(False)
-
-
-def type_message(compiled: CompiledContract, column: str) -> str:
-    return f"{column} must be {expected_text(compiled.columns[column].spec)}"

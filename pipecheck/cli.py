@@ -24,7 +24,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     help="Validate CSV and Parquet files against YAML data contracts.",
 )
-_show_traceback = False
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -58,8 +57,7 @@ def _root(
         bool, typer.Option("--traceback", help="On an internal error, show the Python traceback.")
     ] = False,
 ) -> None:
-    global _show_traceback
-    _show_traceback = traceback
+    """Options for every command (--traceback is read by main, before the app runs)."""
 
 
 def _color(no_color: bool) -> bool:
@@ -189,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     # Imports and polars' Python layer allocate many objects that live to the end of the run: at
     # the default threshold (700) the cyclic GC ran often enough to take ~15% of the main thread.
     gc.set_threshold(100000, 50, 100)
+    show_traceback = "--traceback" in (sys.argv[1:] if argv is None else argv)
     try:
         app(args=argv, prog_name="pipecheck", standalone_mode=True)
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
     except Exception as exc:
-        if _show_traceback:
+        if show_traceback:
             raise
         _error(
             f"internal error: {type(exc).__name__}: {exc}",
@@ -219,9 +218,6 @@ def entry() -> None:
     # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
     # when polars loads, which no module imported so far does; a user's own setting wins.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
-    from pipecheck.compile import use_pandera_without_pandas
-
-    use_pandera_without_pandas()
     code = main()
     # Interpreter teardown (a last garbage collection over the objects of pandas, pandera and
     # polars) took ~0.4 s after every run; everything pipecheck writes is closed by now.

@@ -9,23 +9,6 @@ Severity = Literal["error", "warning"]
 
 SEVERITY_RANK: dict[str, int] = {"warning": 1, "error": 2}
 
-# Fixed names of every check pipecheck reports (the JSON report's public vocabulary).
-SCHEMA_CHECKS = ("missing_column", "extra_column", "column_order", "duplicate_column", "blank_header")
-VALUE_CHECKS = (
-    "type",
-    "nullable",
-    "unique",
-    "min",
-    "max",
-    "allowed",
-    "pattern",
-    "min_length",
-    "max_length",
-)
-TABLE_CHECKS = ("row_count", "unique_together")
-FILE_CHECKS = ("malformed_row", "unreadable", "encoding", "limit")
-
-
 @dataclass(frozen=True)
 class Example:
     """One offending value: 1-based data row, physical line (CSV) and the value as text."""
@@ -127,6 +110,7 @@ class RunReport:
     files: list[FileReport] = field(default_factory=list)
     version: str = ""
     fail_on: Severity = "error"
+    descriptions: dict[str, str] = field(default_factory=dict)  # check name -> one sentence (rules.py)
 
     @property
     def ok(self) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipecheck import __version__
-from pipecheck.compile import CompiledContract, compile_contract, load_pandera_in_background
+from pipecheck.compile import CompiledContract, compile_contract
 from pipecheck.config import Settings, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
@@ -97,6 +97,8 @@ def _display(path: Path) -> str:
 def run(request: Request) -> RunReport:
     """Validate every file of the request; a file that fails never stops the others."""
     from pipecheck.engine import Options, validate_file
+    from pipecheck.rules import descriptions
+    from pipecheck.scratch import Scratch
 
     settings = request.settings
     catalog = ContractCatalog(settings)
@@ -119,21 +121,20 @@ def run(request: Request) -> RunReport:
         if contract_path not in compiled:
             compiled[contract_path] = compile_contract(catalog.load(contract_path))
 
-    if plan:
-        load_pandera_in_background()
-
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress
     )
 
-    def one(item: tuple[Path, Path]) -> FileReport:
-        path, contract_path = item
-        return validate_file(path, str(path), compiled[contract_path], _display(contract_path), options)
+    with Scratch() as scratch:
 
-    jobs = request.jobs or os.cpu_count() or 1
-    if jobs == 1 or len(plan) <= 1:
-        files = [one(item) for item in plan]
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            files = list(pool.map(one, plan))  # map keeps input order: output is stable
-    return RunReport(files=files, version=__version__, fail_on=fail_on)
+        def one(item: tuple[Path, Path]) -> FileReport:
+            path, contract_path = item
+            return validate_file(path, str(path), compiled[contract_path], _display(contract_path), options, scratch)
+
+        jobs = request.jobs or os.cpu_count() or 1
+        if jobs == 1 or len(plan) <= 1:
+            files = [one(item) for item in plan]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                files = list(pool.map(one, plan))  # map keeps input order: output is stable
+    return RunReport(files=files, version=__version__, fail_on=fail_on, descriptions=descriptions())

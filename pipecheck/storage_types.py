@@ -71,18 +71,16 @@ def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dic
     return plan
 
 
-def convert_frame(frame: pl.DataFrame, compiled: CompiledContract) -> pl.DataFrame:
+def convert_frame(frame: pl.DataFrame, types: dict[str, pl.DataType]) -> pl.DataFrame:
     """Cast stored columns to the contract's canonical types (time zones normalised to UTC)."""
     import polars as pl
-
-    from pipecheck.parsing import POLARS_TYPES
 
     columns = []
     for name, stored in frame.schema.items():
         column = pl.col(name)
         if isinstance(stored, pl.Datetime) and stored.time_zone is not None:
             column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        columns.append(column.cast(POLARS_TYPES[compiled.columns[name].spec.type]))
+        columns.append(column.cast(types[name]))
     try:
         return frame.select(columns)
     except pl.exceptions.PolarsError as exc:  # e.g. a uint64 beyond int64

@@ -2,15 +2,16 @@
 
 Memory grows with the key columns only: one typed value per key column and one row number per
 row (8 bytes a row for an integer key that fits in 32 bits, 12 for a larger one). Keys are kept
-by hash partition; past SPILL_BYTES of keys the partitions move to a temporary directory.
+by hash partition; past SPILL_BYTES of keys the partitions move to the run's scratch directory,
+which the run removes however it ends.
 Duplicates are found one hash partition at a time (equal keys always share one), so the search
 itself needs memory for a partition, not for the whole key set.
 """
 
 from __future__ import annotations
 
+import itertools
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from pipecheck.checking import ORDINAL
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Severity
+from pipecheck.scratch import Scratch
 
 if TYPE_CHECKING:
     import polars as pl
@@ -27,6 +29,7 @@ SPILL_BYTES = 128 << 20
 PARTITIONS = 16
 FIRST = "__first__"
 BUCKET = "__bucket__"
+_STORES = itertools.count()
 
 
 @dataclass
@@ -38,6 +41,7 @@ class KeyStore:
     above the stored keys (the whole set at once: 0.26 s and 90 MB).
     """
 
+    scratch: Scratch = field(default_factory=Scratch)
     partitions: int = field(default_factory=lambda: PARTITIONS)
     held: dict[int, list[pl.DataFrame]] = field(default_factory=dict)
     rows: int = 0
@@ -45,7 +49,12 @@ class KeyStore:
     spill_dir: Path | None = None
     spilled_chunks: int = 0
 
-    def add(self, frame: pl.DataFrame) -> None:
+    def add(self, frame: pl.DataFrame, first_row: int = 0) -> None:
+        """Keys of one batch, its ORDINAL relative to the batch whose first row is `first_row`."""
+        import polars as pl
+
+        if first_row:
+            frame = frame.with_columns(pl.col(ORDINAL) + pl.lit(first_row, dtype=pl.UInt32))
         self.rows += frame.height
         parts = self._split(frame)
         if self.spill_dir is None:
@@ -54,7 +63,8 @@ class KeyStore:
             self.held_bytes += int(frame.estimated_size())
             if self.held_bytes <= SPILL_BYTES:
                 return
-            self.spill_dir = Path(tempfile.mkdtemp(prefix="pipecheck-unique-"))
+            self.spill_dir = self.scratch.directory() / f"unique-{next(_STORES)}"
+            self.spill_dir.mkdir()
             parts = [(number, part) for number, pieces in self.held.items() for part in pieces]
             self.held = {}
         for number, part in parts:
@@ -145,12 +155,15 @@ class Duplicates:
 def find_duplicates(
     keys: dict[tuple[str, ...], KeyStore], compiled: CompiledContract, max_examples: int
 ) -> list[Duplicates]:
-    """Rows whose key occurs more than once (every occurrence counts), grouped so pairs show together."""
+    """Rows whose key occurs more than once (every occurrence counts), grouped so pairs show together.
+
+    `keys` maps contract column names to the store of their key frames (internal column names).
+    """
     import polars as pl
 
     found: list[Duplicates] = []
     for key, store in keys.items():
-        columns = list(key)
+        columns = [compiled.columns[name].internal for name in key]
         count = 0
         shown_parts: list[pl.DataFrame] = []
         try:
@@ -166,9 +179,9 @@ def find_duplicates(
             continue
         shown = pl.concat(shown_parts, how="vertical_relaxed").sort(FIRST, ORDINAL).head(max_examples)
         if len(key) == 1:
-            values = shown[key[0]].cast(pl.String).to_list()
+            values = shown[columns[0]].cast(pl.String).to_list()
             spec = compiled.columns[key[0]]
-            check, label, message, severity = "unique", key[0], spec.unique_message, spec.severity
+            check, label, message, severity = "unique", key[0], f"{key[0]} values must be unique", spec.severity
         else:
             rows = shown.select(columns).cast(pl.String).rows()
             values = [", ".join(f"{n}={v}" for n, v in zip(key, row, strict=True)) for row in rows]

@@ -78,8 +78,9 @@ class Reader(Protocol):
         """The column names in file order (a header-less CSV: its first record, for the width)."""
         ...
 
-    def schema(self) -> pa.Schema | None:
-        """The stored types (typed formats), from metadata only; None for text formats."""
+    def schema(self, source: str | None = None) -> pa.Schema | None:
+        """The stored types (typed formats) of the file, or of one file (`source`) of a dataset, from
+        metadata only; None for text formats."""
         ...
 
     def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:

@@ -1,44 +1,44 @@
-"""Streaming CSV: pyarrow parses blocks of text columns; a stdlib pass locates rows on demand.
+"""Streaming CSV in blocks of whole records, each with a checkpoint: no second pass over the file.
 
 Row numbering: "row" is the 1-based data record (header excluded, blank lines skipped, malformed
-records counted); "line" is the physical line where the record starts. pyarrow does not report
-lines, so the engine asks `locate` for the few rows it shows as examples.
+records counted); "line" is the physical line where the record starts. Blocks are cut only at
+line ends outside quotes, so every block is parsed on its own (polars for plain text, pyarrow's
+multi-threaded parser otherwise) and its records' rows and lines are known from its own bytes.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import functools
 import io
 import re
-import threading
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import CsvDialect
+from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
+from pipecheck.readers.base import Batch, Checkpoint, Checkpoints, Place, ReadOptions
 from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, count_byte, open_text_bytes
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import polars as pl
     import pyarrow as pa
 
-DEFAULT_BLOCK_SIZE = 8 << 20
-# Plain text goes to polars in blocks of PLAIN_BLOCKS pyarrow blocks: polars plans and starts its
-# threads once per block, so 16 MB ran 5M rows in ~5.2 s against ~6.0 s for 8 MB (24 and 32 MB
-# were no faster). pyarrow's streaming reader keeps blocks in flight, so its own stay at 8 MB
-# (16 MB: ~617 MB peak against 430-530 on a 5M-row file quoted from row 10 on).
+    Positions = npt.NDArray[np.int64]
+
+# Text is cut into blocks of PLAIN_BLOCKS pyarrow blocks (bench/README.md: why these sizes).
 PLAIN_BLOCKS = 2
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
 PREVIEW_CHARS = 80
 BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8; at the file's start the decoder drops it, elsewhere it is data
-
-csv.field_size_limit(MAX_RECORD_BYTES)
+LF, CR = 10, 13
 
 
 @dataclass(frozen=True)
@@ -50,56 +50,75 @@ class RecordPlace:
     spans_quoted_newline: bool = False
 
 
-@dataclass
-class MalformedLog:
-    expected: int = 0
-    count: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+@dataclass(frozen=True)
+class _Layout:
+    """The non-blank records of a block of whole records: where each starts and ends, and its width.
 
-    def add(self) -> None:
-        with self.lock:
-            self.count += 1
+    Lines are 0-based within the block; `ends` are byte offsets of each record's end (before its
+    line break); `lines` is the number of physical lines the block holds.
+    """
 
-
-@dataclass
-class Located:
-    """Where the wanted valid rows and the first malformed records are."""
-
-    rows: dict[int, RecordPlace] = field(default_factory=dict)
-    malformed: list[tuple[RecordPlace, int]] = field(default_factory=list)
+    starts: Positions
+    ends: Positions
+    start_lines: Positions
+    end_lines: Positions
+    fields: Positions
+    lines: int
+    open_quote: bool  # the last record runs to the end of the block inside quotes
 
 
 class CsvReader:
-    def __init__(
-        self,
-        path: Path,
-        dialect: CsvDialect,
-        compression: str | None,
-        decode_log: DecodeLog,
-        block_size: int = DEFAULT_BLOCK_SIZE,
-    ) -> None:
+    """The Reader for CSV text (plain or compressed, any declared encoding)."""
+
+    text = True
+
+    def __init__(self, path: Path, compression: str | None, options: ReadOptions) -> None:
         self.path = path
-        self.dialect = dialect
+        self.dialect = options.dialect
         self.compression = compression
-        self.decode_log = decode_log
-        self.block_size = block_size
-        self.malformed = MalformedLog()
+        self.max_examples = options.max_examples
+        self.block_size = options.block_size
+        self.decode_log = DecodeLog(keep=options.max_examples)
+        self.quoting = _quoting(self.dialect)
+        self.checkpoints = Checkpoints()
+        self._maps: dict[int, tuple[Positions | None, Positions | None]] = {}
+        self._unlocated: set[int] = set()
+        self._names: list[str] | None = None
         self._decoded: DecodedStream | None = None
         self._furthest = 0
-        self.quote_parity_odd = False
+        self._malformed = 0
+        self._malformed_examples: list[tuple[RecordPlace, int]] = []
+        self._open_quote: RecordPlace | None = None
 
-    def _text(self, log: bool) -> io.TextIOWrapper:
-        stream = open_text_bytes(
-            self.path,
-            self.compression,
-            self.dialect.encoding,
-            self.decode_log if log else None,
-            self.dialect.comment,
-            _quoting(self.dialect),
-        )
+    @property
+    def format(self) -> str:
+        return "csv" if self.compression is None else f"csv+{self.compression}"
+
+    def schema(self, source: str | None = None) -> None:
+        return None
+
+    def columns(self) -> list[str]:
+        """The first non-blank record: the column names (or, with header: false, the width)."""
+        if self._names is None:
+            with self._text() as text, _field_size_limit():
+                try:
+                    for record in self._stdlib_reader(text):
+                        if record:
+                            self._names = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
+                            return self._names
+                except csv.Error as exc:
+                    raise UnreadableFile(f"cannot parse the header: {exc}") from None
+                except UnicodeError as exc:
+                    raise UnreadableFile(f"cannot decode as {self.dialect.encoding}: {exc}") from None
+            raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
+        return self._names
+
+    def _text(self) -> io.TextIOWrapper:
+        d = self.dialect
+        stream = open_text_bytes(self.path, self.compression, d.encoding, None, d.comment, self.quoting)
         return io.TextIOWrapper(io.BufferedReader(stream, 1 << 20), encoding="utf-8", newline="")
 
-    def _stdlib_reader(self, text: Iterable[str]) -> Iterator[list[str]]:
+    def _stdlib_reader(self, text: Any) -> Any:
         d = self.dialect
         return csv.reader(
             text,
@@ -110,375 +129,489 @@ class CsvReader:
             strict=False,
         )
 
-    def header(self) -> list[str]:
-        """The first non-blank record: the column names (or, with header: false, the width)."""
-        with self._text(log=False) as text:
-            try:
-                for record in self._stdlib_reader(text):
-                    if record:
-                        return [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
-            except csv.Error as exc:
-                raise UnreadableFile(f"cannot parse the header: {exc}") from None
-        raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
-
-    def one_line_per_record(self, records: int) -> bool:
-        """True when the file read to its end has exactly one physical line per record (and header).
-
-        Then no value spans lines and there are no blank lines, so a record's line is its row
-        plus the header line: no second pass over the file is needed to locate examples.
-        """
-        if self._decoded is None or self.dialect.comment is not None:
-            return False
-        if codecs.lookup(self.dialect.encoding).name.startswith(("utf-16", "utf-32")):
-            return False  # line breaks are counted in the raw bytes
-        lines = self._decoded.physical_lines
-        return lines is not None and lines == records + (1 if self.dialect.header else 0)
-
-    def bytes_done(self) -> int:
-        """How far into the file (on disk) the batch reader has got, for progress display."""
+    def progress(self) -> tuple[int, int | None]:
         if self._decoded is not None:
             self._furthest = max(self._furthest, self._decoded.disk_position())
-        return self._furthest
+        try:
+            size: int | None = self.path.stat().st_size
+        except OSError:
+            size = None
+        return self._furthest, size
 
-    def batches(self, width: int, wanted: dict[str, int]) -> Iterator[pl.DataFrame]:
+    def unchecked_rows(self) -> int:
+        return self._malformed
+
+    def close(self) -> None:
+        if self._decoded is not None:
+            self._decoded.close()
+
+    # ------------------------------------------------------------ batches
+
+    def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:
         """Frames of the wanted columns (name -> position) as text, header row excluded.
 
-        Blocks of plain text (no quote or escape characters, no blank lines or lone CRs: the bulk
-        of most files) are parsed by polars' multi-threaded reader and checked to hold exactly
-        `width` fields per line; a block that fails that check is parsed again by pyarrow, which
-        counts and skips malformed rows. From the first block with a quote character on, pyarrow's
-        streaming reader takes over, since only a real parser knows where quoted records end.
+        Blocks of plain text (no quote or escape characters, no lone CRs: the bulk of most files)
+        are parsed by polars and checked to hold exactly `width` fields per line; every other block
+        goes to pyarrow's parser, which counts and skips malformed rows.
         """
+        width = len(self.columns())
         d = self.dialect
-        self.malformed.expected = width
-        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, _quoting(d))
+        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting)
         self._decoded = decoded
-        blocks = _LineBlocks(decoded, self.block_size * PLAIN_BLOCKS)
+        blocks = _RecordBlocks(decoded, self.block_size * PLAIN_BLOCKS, self.dialect)
         plain = _PlainText(d, width, wanted)
-        try:
-            header_pending = d.header
-            while plain.usable:
-                block = blocks.next()
-                if block is None:
+        header_pending = d.header
+        line, record, row, offset = 1, 1, 0, 0
+        for block, at_end in blocks:
+            start = offset
+            offset += len(block)
+            if header_pending:
+                layout = self._layout(block, at_end)
+                if not layout.starts.size:
+                    line += layout.lines
+                    continue
+                header_pending = False
+                if layout.open_quote and layout.starts.size == 1:
+                    self._open_quote = self._open_record(block, layout, 0, line)
                     return
-                if header_pending:
-                    after = _after_first_record(block, _quoting(d))
-                    if after is None:  # blank lines only, or a header longer than the block
-                        blocks.push_back(block)
-                        break
-                    block, header_pending = after, False
-                if not plain.accepts(block):
-                    blocks.push_back(block)
-                    break
-                if block:
-                    frame = plain.parse(block)
-                    yield frame if frame is not None else self._parse_block(block, width, wanted)
-            yield from self._stream_batches(blocks.rest(), width, wanted, skip_header=header_pending)
-        finally:
-            blocks.close()
+                cut = _after(block, int(layout.ends[0]))
+                line += _lines_in(block[:cut])
+                block, start = block[cut:], start + cut
+            if not block:
+                continue
+            frame = plain.parse(block) if plain.usable and plain.accepts(block) else None
+            if frame is not None:
+                rows = frame.height
+                point = Checkpoint(len(self.checkpoints.points), row, rows, record, line, (start, offset))
+                line += _lines_in(block)
+                record += rows
+            else:
+                layout = self._layout(block, at_end)
+                frame = self._parse_block(block, width, wanted, layout)
+                valid = layout.fields == width
+                if int(valid.sum()) != frame.height:  # the vectorised layout disagrees with the parser
+                    layout = _layout_by_csv_module(block, self.dialect, at_end)
+                    valid = layout.fields == width
+                rows = frame.height
+                point = Checkpoint(len(self.checkpoints.points), row, rows, record, line, (start, offset))
+                if int(valid.sum()) == rows:
+                    self._keep_map(point, layout, valid)
+                else:  # two parsers disagree on this block: its rows are known, their lines are not
+                    self._unlocated.add(point.index)
+                self._note_malformed(block, layout, valid, width, record, line)
+                if layout.open_quote:
+                    self._open_quote = self._open_record(block, layout, record + len(layout.starts) - 1, line)
+                line += layout.lines
+                record += len(layout.starts)
+            self.checkpoints.add(point)
+            row += rows
+            yield Batch(frame, point)
 
-    def _arrow_options(self, width: int, wanted: dict[str, int]) -> tuple[Any, Any, Any]:
+    def _layout(self, block: bytes, at_end: bool) -> _Layout:
+        fast = _layout_by_quote_parity(block, self.dialect, at_end)
+        return fast if fast is not None else _layout_by_csv_module(block, self.dialect, at_end)
+
+    def _keep_map(self, point: Checkpoint, layout: _Layout, valid: Any) -> None:
+        """Rows and lines of the batch's checked rows, kept only where they are not consecutive."""
+        import numpy as np
+
+        lines = layout.start_lines[valid]
+        records = np.flatnonzero(valid)
+        consecutive_lines = not lines.size or (lines[-1] == lines.size - 1 and lines[0] == 0)
+        consecutive_records = not records.size or records[-1] == records.size - 1
+        if not (consecutive_lines and consecutive_records):
+            self._maps[point.index] = (
+                None if consecutive_lines else lines.astype(np.int32),
+                None if consecutive_records else records.astype(np.int32),
+            )
+
+    def _note_malformed(self, block: bytes, layout: _Layout, valid: Any, width: int, record: int, line: int) -> None:
+        import numpy as np
+
+        bad = np.flatnonzero(~valid)
+        self._malformed += int(bad.size)
+        for i in bad[: max(0, self.max_examples - len(self._malformed_examples))]:
+            text = block[int(layout.starts[i]) : int(layout.ends[i])].decode("utf-8", errors="replace")
+            with _field_size_limit():
+                fields = next(self._stdlib_reader(io.StringIO(text, newline="")), [])
+            multiline = any("\n" in value or "\r" in value for value in fields)
+            place = RecordPlace(
+                record + int(i),
+                line + int(layout.start_lines[i]),
+                _preview(fields, self.dialect.delimiter),
+                line + int(layout.end_lines[i]),
+                multiline,
+            )
+            self._malformed_examples.append((place, int(layout.fields[i])))
+
+    def _open_record(self, block: bytes, layout: _Layout, row: int, line: int) -> RecordPlace:
+        text = block[int(layout.starts[-1]) :].decode("utf-8", errors="replace")
+        preview = text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
+        return RecordPlace(row, line + int(layout.start_lines[-1]), preview, line + int(layout.end_lines[-1]), True)
+
+    def _parse_block(self, block: bytes, width: int, wanted: Mapping[str, int], layout: _Layout) -> pl.DataFrame:
+        """One block of whole records, parsed by pyarrow: malformed rows are skipped (the layout counts them)."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
         d = self.dialect
         positional = [f"f{i}" for i in range(width)]
-
-        def on_invalid_row(row: object) -> str:
-            self.malformed.add()
-            return "skip"
-
+        longest = int((layout.ends - layout.starts).max()) if layout.starts.size else 0
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
-        return (
-            pacsv.ReadOptions(column_names=positional, block_size=self.block_size, use_threads=True),
-            pacsv.ParseOptions(
-                delimiter=d.delimiter,
-                quote_char=d.quotechar,
-                double_quote=d.doublequote,
-                escape_char=d.escapechar or False,
-                newlines_in_values=True,
-                ignore_empty_lines=True,
-                invalid_row_handler=on_invalid_row,
-            ),
-            pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in positional},
-                include_columns=include,
-                null_values=[],
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-
-    def _parse_block(self, block: bytes, width: int, wanted: dict[str, int]) -> pl.DataFrame:
-        """One block of whole records, parsed by pyarrow: malformed rows are counted and skipped."""
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-
-        read, parse, convert = self._arrow_options(width, wanted)
-        if block.startswith(b"\xef\xbb\xbf"):
-            block = (
-                b"\n" + block
-            )  # pyarrow drops a BOM at the start of its input; mid-file it is data (blank lines are skipped)
+        if block.startswith(BOM):
+            block = b"\n" + block  # pyarrow drops a BOM at the start of its input; mid-file it is data
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(block),
-                read_options=read,
-                parse_options=parse,
-                convert_options=convert,
+                read_options=pacsv.ReadOptions(
+                    column_names=positional, block_size=max(self.block_size, 2 * longest + 2), use_threads=True
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=d.delimiter,
+                    quote_char=d.quotechar,
+                    double_quote=d.doublequote,
+                    escape_char=d.escapechar or False,
+                    newlines_in_values=True,
+                    ignore_empty_lines=True,
+                    invalid_row_handler=lambda row: "skip",
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in positional},
+                    include_columns=include,
+                    null_values=[],
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
                 memory_pool=_arrow_pool(),
             )
         except (pa.ArrowException, OSError) as exc:
-            raise _reading_error(exc, self.block_size) from None
+            message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise UnreadableFile(f"cannot parse as CSV: {message}") from None
         return _frame(table.columns, list(wanted) or ["__row__"])
 
-    def _stream_batches(
-        self, source: io.RawIOBase, width: int, wanted: dict[str, int], skip_header: bool
-    ) -> Iterator[pl.DataFrame]:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+    # ------------------------------------------------------------ after reading
 
-        quotes = _QuoteCounter(source, self.dialect)
-        stream = _Backpressure(quotes, self.block_size)
-        read, parse, convert = self._arrow_options(width, wanted)
-        try:
-            with stream.consumer_waiting():  # open_csv reads the first block: the window must be able to grow
-                reader = pacsv.open_csv(
-                    stream, read_options=read, parse_options=parse, convert_options=convert, memory_pool=_arrow_pool()
-                )
-            names = list(wanted) or ["__row__"]
-            for parsed in _guard(reader, stream):
-                batch = parsed.slice(1) if skip_header else parsed
-                skip_header = False
-                yield _frame(batch.columns, names)
-            self.quote_parity_odd = quotes.odd
-        except (pa.ArrowException, OSError) as exc:
-            raise _reading_error(exc, self.block_size) from None
-        finally:
-            stream.close()
-
-    def locate(self, ordinals: Sequence[int], malformed_wanted: int) -> Located:
-        """Find the (row, line) of valid-row ordinals (0-based, as batches count) and of malformed records."""
-        wanted = set(ordinals)
-        last_wanted = max(wanted) if wanted else -1
-        width = self.malformed.expected
-        found = Located()
-        with self._text(log=False) as text:
-            reader = self._stdlib_reader(text)
-            header_pending = self.dialect.header
-            row = 0
-            valid = -1
-            line_after_previous = 0
-            try:
-                for record in reader:
-                    start_line = line_after_previous + 1
-                    line_after_previous = reader.line_num  # type: ignore[attr-defined]
-                    if not record:
-                        continue
-                    if header_pending:
-                        header_pending = False
-                        continue
-                    row += 1
-                    if len(record) == width:
-                        valid += 1
-                        if valid in wanted:
-                            found.rows[valid] = RecordPlace(row, start_line)
-                    elif len(found.malformed) < malformed_wanted:
-                        multiline = any("\n" in value or "\r" in value for value in record)
-                        preview = _preview(record, self.dialect.delimiter)
-                        place = RecordPlace(row, start_line, preview, line_after_previous, multiline)
-                        found.malformed.append((place, len(record)))
-                    if valid >= last_wanted and len(found.malformed) >= malformed_wanted:
-                        break
-            except csv.Error:
-                pass
+    def locate(self, ordinals: Collection[int]) -> dict[int, Place]:
+        found: dict[int, Place] = {}
+        for ordinal in ordinals:
+            point = self.checkpoints.holding(ordinal)
+            if point is None:
+                continue
+            i = ordinal - point.first_row
+            if point.index in self._unlocated:
+                found[ordinal] = Place(point.first_record + i)
+                continue
+            lines, records = self._maps.get(point.index, (None, None))
+            line = int(lines[i]) if lines is not None else i
+            record = int(records[i]) if records is not None else i
+            found[ordinal] = Place(point.first_record + record, (point.first_line or 1) + line)
         return found
 
-    def open_quote(self) -> RecordPlace | None:
-        """The last record (row 0: the header), if a quoted field in it never closes and runs to the end of the file.
+    def file_findings(self) -> list[Finding]:
+        findings = []
+        if self.decode_log.count:
+            findings.append(self._decode_finding())
+        if self._malformed:
+            findings.append(self._malformed_finding())
+        if self._open_quote is not None:
+            findings.append(_open_quote_finding(self._open_quote))
+        return findings
 
-        pyarrow (and the csv module) silently accept such a field; the data it swallows would be lost.
-        Only looked for when the file has an odd number of quote characters (counted while streaming).
-        """
-        if not self.quote_parity_odd:
-            return None
-        held: list[str] = []
-        last: tuple[int, int, int, list[str]] | None = None
-        with self._text(log=False) as text:
+    def _decode_finding(self) -> Finding:
+        log = self.decode_log
+        return Finding(
+            "encoding",
+            f"{log.count} byte sequence(s) are not valid {self.dialect.encoding}; "
+            "shown as U+FFFD, the rest of the file was checked",
+            count=log.count,
+            examples=[Example(line=p.line, value=p.preview, byte_offset=p.byte_offset) for p in log.examples],
+            hint="declare the file's encoding in the contract (csv.encoding: latin-1, cp1252, utf-16, ...)",
+        )
 
-            def lines() -> Iterator[str]:
-                for line in text:
-                    held.append(line)
-                    yield line
-
-            reader = self._stdlib_reader(lines())
-            header_pending = self.dialect.header
-            row = 0
-            line_after_previous = 0
-            try:
-                for record in reader:
-                    start_line = line_after_previous + 1
-                    line_after_previous = reader.line_num  # type: ignore[attr-defined]
-                    record_lines = held[:]
-                    held.clear()
-                    if not record:
-                        continue
-                    if header_pending:
-                        header_pending = False
-                        last = (0, start_line, line_after_previous, record_lines)  # row 0: the header
-                        continue
-                    row += 1
-                    last = (row, start_line, line_after_previous, record_lines)
-            except csv.Error:
-                return None
-        if last is None:
-            return None
-        row, start_line, end_line, record_lines = last
-        record_text = "".join(record_lines)
-        if not _ends_in_open_quote(record_text, self.dialect):
-            return None
-        preview = record_text if len(record_text) <= PREVIEW_CHARS else record_text[: PREVIEW_CHARS - 3] + "..."
-        return RecordPlace(row, start_line, preview, end_line, spans_quoted_newline=True)
+    def _malformed_finding(self) -> Finding:
+        width = len(self.columns())
+        examples = []
+        hint = None
+        for place, fields in self._malformed_examples:
+            note = f"{fields} field(s), expected {width}"
+            if place.spans_quoted_newline and fields < width:
+                note += f"; a quoted field opened here spans lines {place.line}-{place.end_line} (unterminated quote?)"
+                hint = "check for a missing closing quote at the first example"
+            examples.append(Example(row=place.row, line=place.line, value=place.text, note=note))
+        return Finding(
+            "malformed_row",
+            f"{self._malformed} row(s) do not have {width} fields; they were not checked further",
+            count=self._malformed,
+            examples=examples,
+            hint=hint,
+        )
 
 
-class _Passing(io.RawIOBase):
-    """A readable stream in front of `inner`; closing it closes `inner`."""
+def _open_quote_finding(place: RecordPlace) -> Finding:
+    record = f"row {place.row}" if place.row else "the header"
+    swallowed = (
+        f", so lines {place.line}-{place.end_line} were read as one record ({record})"
+        if place.end_line > place.line
+        else f" ({record})"
+    )
+    return Finding(
+        "malformed_row",
+        f"a quoted field opened at line {place.line} is never closed: it runs to the end of the file{swallowed}",
+        examples=[
+            Example(
+                row=place.row or None, line=place.line, value=place.text, note="unterminated quote runs to end of file"
+            )
+        ],
+        hint=f"add the missing closing quote on line {place.line}",
+    )
 
-    inner: io.RawIOBase
 
-    def readable(self) -> bool:
-        return True
-
-    def close(self) -> None:
-        try:
-            self.inner.close()
-        finally:
-            super().close()
-
-
-class _QuoteCounter(_Passing):
-    """Passes a stream through, counting quote characters: an odd total may mean an unclosed quote."""
-
-    def __init__(self, inner: io.RawIOBase, dialect: CsvDialect) -> None:
-        self.inner = inner
-        self.quote = dialect.quotechar.encode("utf-8")
-        self.escaped = (dialect.escapechar + dialect.quotechar).encode("utf-8") if dialect.escapechar else None
-        self.count = 0
-
-    @property
-    def odd(self) -> bool:
-        return self.count % 2 == 1
-
-    def readinto(self, buffer: Any) -> int:
-        size = self.inner.readinto(buffer) or 0
-        data = bytes(memoryview(buffer)[:size])
-        self.count += data.count(self.quote) - (data.count(self.escaped) if self.escaped else 0)
-        return size
+@contextlib.contextmanager
+def _field_size_limit() -> Iterator[None]:
+    """The stdlib csv module's field limit raised for one use (it is process-wide state)."""
+    before = csv.field_size_limit(MAX_RECORD_BYTES)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 
 def _quoting(dialect: CsvDialect) -> Quoting:
     return Quoting(dialect.quotechar, dialect.delimiter, dialect.escapechar, dialect.doublequote)
 
 
-def _ends_in_open_quote(text: str, dialect: CsvDialect) -> bool:
-    """Whether one record's text ends inside a quoted field (the quote-state rules of pyarrow's parser)."""
-    return _quoting(dialect).ends_in_quote(text)
+def _lines_in(block: bytes) -> int:
+    """Physical lines in a block of whole records (a last line without a break counts)."""
+    breaks = count_byte(block, LF)
+    if b"\r" in block:
+        breaks += block.count(b"\r") - block.count(b"\r\n")
+    return breaks + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
 
 
-def _guard(reader: pa.ipc.RecordBatchReader, stream: _Backpressure) -> Iterator[pa.RecordBatch]:
-    while True:
+def _after(block: bytes, end: int) -> int:
+    """The offset after the line break that ends a record at `end` (the block's end if none)."""
+    if end < len(block) and block[end] == CR:
+        end += 1
+    if end < len(block) and block[end] == LF:
+        end += 1
+    return end
+
+
+def _breaks(data: Any) -> Positions:
+    """Positions of line breaks: every LF, and every CR not followed by an LF."""
+    import numpy as np
+
+    lf = np.flatnonzero(data == LF)
+    cr = np.flatnonzero(data == CR)
+    if not cr.size:
+        return lf
+    lone = cr[(cr + 1 >= data.size) | (data[np.minimum(cr + 1, data.size - 1)] != LF)]
+    return np.union1d(lf, lone) if lone.size else lf
+
+
+def _layout_by_quote_parity(block: bytes, dialect: CsvDialect, at_end: bool) -> _Layout | None:
+    """The layout by counting quotes, where that is exact; None where the slow exact parse must decide.
+
+    Exact when every quote either opens a field (first character of a field), closes one (followed
+    by a delimiter, a line end or the block end), or is one of a doubled pair: then a line break
+    ends a record exactly when an even number of quotes precede it.
+    """
+    import numpy as np
+
+    quote, delimiter = dialect.quotechar.encode(), dialect.delimiter.encode()
+    if len(quote) != 1 or len(delimiter) != 1 or (dialect.escapechar and dialect.escapechar.encode() in block):
+        return None
+    data = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.flatnonzero(data == quote[0])
+    if quotes.size and not dialect.doublequote and quote * 2 in block:
+        return None
+    if quotes.size and not _quotes_well_formed(data, quotes, delimiter[0]):
+        return None
+    breaks = _breaks(data)
+    ends_mask = np.searchsorted(quotes, breaks) % 2 == 0
+    record_breaks = np.flatnonzero(ends_mask)  # indices into `breaks`
+    ends = breaks[record_breaks]
+    open_quote = bool(quotes.size % 2)
+    last_start = int(ends[-1]) + 1 if ends.size else 0
+    tail = last_start < len(block)
+    starts = np.concatenate(([0], ends + 1)) if tail else np.concatenate(([0], ends[:-1] + 1))
+    record_ends = np.concatenate((ends, [len(block)])) if tail else ends
+    start_lines = np.concatenate(([0], record_breaks + 1)) if tail else np.concatenate(([0], record_breaks[:-1] + 1))
+    lines = int(breaks.size) + (0 if block.endswith((b"\n", b"\r")) else 1)
+    end_lines = np.concatenate((record_breaks, [lines - 1])) if tail else record_breaks
+    content_ends = record_ends.copy()
+    crlf = (content_ends > starts) & (data[np.maximum(content_ends - 1, 0)] == CR) & (content_ends < len(block))
+    content_ends[crlf] -= 1
+    non_blank = content_ends > starts
+    delimiters = np.flatnonzero(data == delimiter[0])
+    outside = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
+    fields = np.bincount(np.searchsorted(record_ends, outside), minlength=starts.size)[: starts.size] + 1
+    return _Layout(
+        starts[non_blank],
+        content_ends[non_blank],
+        start_lines[non_blank],
+        end_lines[non_blank],
+        fields[non_blank],
+        lines,
+        open_quote and at_end,
+    )
+
+
+def _quotes_well_formed(data: Any, quotes: Positions, delimiter: int) -> bool:
+    import numpy as np
+
+    size = data.size
+    field_start = {delimiter, LF, CR}
+    opening, closing = quotes[0::2], quotes[1::2]
+    before = data[np.maximum(opening - 1, 0)]
+    doubled = np.zeros(opening.size, dtype=bool)
+    doubled[1:] = opening[1:] == closing[: opening.size - 1] + 1
+    opens_field = (opening == 0) | np.isin(before, list(field_start)) | doubled
+    after = data[np.minimum(closing + 1, size - 1)]
+    closes_field = (closing + 1 >= size) | np.isin(after, [*field_start, data[quotes[0]]])
+    return bool(opens_field.all() and closes_field.all())
+
+
+def _layout_by_csv_module(block: bytes, dialect: CsvDialect, at_end: bool) -> _Layout:
+    """The layout as the stdlib csv module reads the block (escape characters, stray quotes)."""
+    import numpy as np
+
+    text = block.decode("utf-8", errors="surrogatepass")
+    line_starts = [0] + [m.end() for m in _LINE.finditer(block)]
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=dialect.delimiter,
+        quotechar=dialect.quotechar,
+        escapechar=dialect.escapechar,
+        doublequote=dialect.doublequote,
+        strict=False,
+    )
+    starts, ends, start_lines, end_lines, fields = [], [], [], [], []
+    previous = 0
+    with _field_size_limit():
         try:
-            with stream.consumer_waiting():
-                batch = reader.read_next_batch()
-        except StopIteration:
-            return
-        stream.batch_consumed()
-        yield batch
+            for record in reader:
+                first, previous = previous, reader.line_num
+                if not record:
+                    continue
+                starts.append(line_starts[first] if first < len(line_starts) else len(block))
+                end = line_starts[previous] if previous < len(line_starts) else len(block)
+                ends.append(_before_break(block, end, starts[-1]))
+                start_lines.append(first)
+                end_lines.append(previous - 1)
+                fields.append(len(record))
+        except csv.Error:
+            pass
+    open_quote = at_end and bool(starts) and _quoting(dialect).ends_in_quote(text[_char_offset(text, block, starts[-1]) :])
+    lines = _lines_in(block)
+    as_array = functools.partial(np.array, dtype=np.int64)
+    return _Layout(*map(as_array, (starts, ends, start_lines, end_lines, fields)), lines, open_quote)
 
 
-class _Backpressure(io.RawIOBase):
-    """Keeps pyarrow's read-ahead a few blocks ahead of the batches actually consumed.
+def _before_break(block: bytes, end: int, start: int) -> int:
+    """The end of a record's content, given the offset after its line break."""
+    if end > start and block[end - 1] == LF:
+        end -= 1
+    if end > start and block[end - 1] == CR:
+        end -= 1
+    return end
 
-    pyarrow's streaming CSV reader otherwise reads the whole input ahead of the consumer (seen:
-    all 91 MB of a file buffered after the first batch), so memory would grow with file size.
-    Reads beyond the window wait. If the consumer is itself waiting for a batch and nothing has
-    moved for STALL_SECONDS, pyarrow needs more data for that batch: the window grows by a block,
-    so the reader can never deadlock on data it needs.
+
+def _char_offset(text: str, block: bytes, byte_offset: int) -> int:
+    return len(block[:byte_offset].decode("utf-8", errors="surrogatepass"))
+
+
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # LF, CRLF or a lone CR ends a line, as for pyarrow and csv
+
+
+class _RecordBlocks:
+    """About `size` bytes of decoded text at a time, each ending at a line end outside quotes.
+
+    A record longer than `size` makes its block longer, up to MAX_RECORD_BYTES.
     """
 
-    AHEAD_BLOCKS = 3
-    STALL_SECONDS = 0.05
+    def __init__(self, stream: DecodedStream, size: int, dialect: CsvDialect) -> None:
+        self.stream = stream
+        self.size = size
+        self.dialect = dialect
+        self.quote = dialect.quotechar.encode()
+        self.escape = dialect.escapechar.encode() if dialect.escapechar else None
+        self.quoting = _quoting(dialect)
 
-    def __init__(self, inner: io.RawIOBase, block_size: int) -> None:
-        self.inner = inner
-        self.block_size = block_size
-        self.read_bytes = 0
-        self.allowed = block_size * self.AHEAD_BLOCKS
-        self.waiting = 0
-        self.released = False
-        self.condition = threading.Condition()
+    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+        """(block, at_end) pairs; at_end: the block runs to the end of the file."""
+        held = b""
+        eof = False
+        while not eof or held:
+            pieces, length = [held], len(held)
+            target = self.size
+            while True:
+                while not eof and length < target:
+                    piece = self.stream.read_piece(self.size)
+                    if not piece:
+                        eof = True
+                        break
+                    pieces.append(piece)
+                    length += len(piece)
+                buffer = b"".join(pieces) if len(pieces) > 1 else pieces[0]
+                pieces = [buffer]
+                if eof:
+                    if buffer:
+                        yield buffer, True
+                    return
+                cut = self._last_record_end(buffer)
+                if cut:
+                    break
+                if length > MAX_RECORD_BYTES:
+                    raise LimitExceeded(
+                        f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)"
+                    )
+                target = length + self.size
+            held = buffer[cut:]
+            yield buffer[:cut], False
 
-    def readable(self) -> bool:
-        return True
+    def _last_record_end(self, buffer: bytes) -> int:
+        """The offset after the last line break outside quotes (0: none); the buffer is not the file's end."""
+        last_lf = buffer.rfind(b"\n")
+        if self.quote not in buffer and (self.escape is None or self.escape not in buffer):
+            if last_lf >= 0:
+                return last_lf + 1
+            last_cr = buffer.rfind(b"\r", 0, len(buffer) - 1)
+            return last_cr + 1 if last_cr >= 0 else 0
+        layout = _layout_by_quote_parity(buffer, self.dialect, False)
+        if layout is not None:
+            ends = layout.ends
+            # the last record may be incomplete: cut after the last record that a line break ends
+            complete = ends[(ends < len(buffer)) & ~_runs_open(layout, buffer)] if ends.size else ends
+            if not complete.size:
+                return 0
+            cut = _after(buffer, int(complete[-1]))
+            return cut if cut < len(buffer) or buffer.endswith(b"\n") else 0
+        return self._exact_cut(buffer)
 
-    def readinto(self, buffer: Any) -> int:
-        with self.condition:
-            while self.read_bytes >= self.allowed and not self.released:
-                if not self.condition.wait(self.STALL_SECONDS) and self.waiting:
-                    self.allowed += self.block_size
-        size = self.inner.readinto(buffer) or 0
-        with self.condition:
-            self.read_bytes += size
-        return size
+    def _exact_cut(self, buffer: bytes) -> int:
+        """The cut found line by line with the quote rules of pyarrow's parser (slow; unusual dialects)."""
+        in_quote = False
+        cut = 0
+        for line in _LINE.finditer(buffer):
+            in_quote = self.quoting.ends_in_quote(line.group().decode("utf-8", errors="replace"), in_quote)
+            half_crlf = line.end() == len(buffer) and buffer.endswith(b"\r")
+            if not in_quote and not half_crlf:
+                cut = line.end()
+        return cut
 
-    @contextlib.contextmanager
-    def consumer_waiting(self) -> Iterator[None]:
-        with self.condition:
-            self.waiting += 1
-            self.condition.notify_all()
-        try:
-            yield
-        finally:
-            with self.condition:
-                self.waiting -= 1
 
-    def batch_consumed(self) -> None:
-        with self.condition:
-            self.allowed = max(self.allowed, self.read_bytes) + self.block_size
-            self.condition.notify_all()
-
-    def close(self) -> None:
-        with self.condition:
-            self.released = True
-            self.condition.notify_all()
-        try:
-            self.inner.close()
-        finally:
-            super().close()
+def _runs_open(layout: _Layout, buffer: bytes) -> Any:
+    """Mask of records whose end is the buffer's end (no line break after them yet)."""
+    return layout.ends >= len(buffer) - (1 if buffer.endswith(b"\r") else 0)
 
 
 @functools.cache
 def _arrow_pool() -> pa.MemoryPool | None:
-    """pyarrow's jemalloc pool where the build has one, else its default.
-
-    Against the default mimalloc, a 5M-row file quoted from row 10 on (pyarrow's streaming reader
-    parses it) peaked at ~445 MB instead of ~510 (system malloc: ~700), as fast.
-    """
+    """pyarrow's jemalloc pool where the build has one, else its default (bench/README.md)."""
     import pyarrow as pa
 
     return pa.jemalloc_memory_pool() if "jemalloc" in pa.supported_memory_backends() else None
-
-
-def _reading_error(exc: Exception, block_size: int) -> UnreadableFile:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if "straddling" in message or "straddle" in message:
-        if block_size >= MAX_RECORD_BYTES:
-            return LimitExceeded(f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)")
-        return RecordTooLong(message)
-    return UnreadableFile(f"cannot parse as CSV: {message}")
-
-
-class RecordTooLong(UnreadableFile):
-    """A record does not fit in one block; the engine retries with a larger block."""
 
 
 def _preview(record: list[str], delimiter: str) -> str:
@@ -486,7 +619,7 @@ def _preview(record: list[str], delimiter: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
 
 
-def _frame(columns: Sequence[pa.Array | pa.ChunkedArray], names: list[str]) -> pl.DataFrame:
+def _frame(columns: list[pa.ChunkedArray], names: list[str]) -> pl.DataFrame:
     import polars as pl
     import pyarrow as pa
 
@@ -495,103 +628,10 @@ def _frame(columns: Sequence[pa.Array | pa.ChunkedArray], names: list[str]) -> p
     return frame
 
 
-class _LineBlocks:
-    """About `size` bytes of decoded text at a time, each ending after a line feed (the last: at the end).
-
-    Built from the decoder's pieces with a single join, so a block costs one copy of its bytes.
-    """
-
-    def __init__(self, stream: DecodedStream, size: int) -> None:
-        self.stream = stream
-        self.size = size
-        self.held = b""
-        self.eof = False
-
-    def next(self) -> bytes | None:
-        """The next block, or None at the end. A line longer than `size` is read whole, up to MAX_RECORD_BYTES."""
-        pieces = [self.held] if self.held else []
-        length = len(self.held)
-        found_break = b"\n" in self.held
-        while not self.eof and (length < self.size or not found_break):
-            piece = self.stream.read_piece(self.size)
-            if not piece:
-                self.eof = True
-                break
-            pieces.append(piece)
-            length += len(piece)
-            found_break = found_break or b"\n" in piece
-            if length > MAX_RECORD_BYTES and not found_break:
-                raise LimitExceeded(
-                    f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)"
-                )
-        if not length:
-            return None
-        if self.eof:
-            self.held = b""
-            return b"".join(pieces)
-        last = next(i for i in range(len(pieces) - 1, -1, -1) if b"\n" in pieces[i])
-        cut = pieces[last].rfind(b"\n") + 1
-        block = b"".join([*pieces[:last], pieces[last][:cut]])
-        self.held = b"".join([pieces[last][cut:], *pieces[last + 1 :]])
-        return block
-
-    def push_back(self, block: bytes) -> None:
-        self.held = block + self.held
-
-    def rest(self) -> io.RawIOBase:
-        """The bytes not yet taken (held ones first) as one stream."""
-        # pyarrow drops a BOM at the start of its input; here it is data (a blank line is skipped).
-        held = b"\n" + self.held if self.held.startswith(BOM) else self.held
-        return _Prefixed(held, self.stream, self.eof)
-
-    def close(self) -> None:
-        self.stream.close()
-
-
-class _Prefixed(_Passing):
-    def __init__(self, prefix: bytes, inner: io.RawIOBase, inner_done: bool) -> None:
-        self.prefix = memoryview(prefix)
-        self.inner = inner
-        self.inner_done = inner_done
-
-    def readinto(self, buffer: Any) -> int:
-        """Fills the whole buffer unless the stream ends: pyarrow's streaming reader loses a CRLF's LF
-        when a short read ends between the CR and the LF (reads b'x,y\\r', b'\\n', b'p,q\\n' give x,y only)."""
-        view = memoryview(buffer).cast("B")
-        filled = 0
-        if self.prefix:
-            filled = min(len(view), len(self.prefix))
-            view[:filled] = self.prefix[:filled]
-            self.prefix = self.prefix[filled:]
-        while filled < len(view) and not self.inner_done:
-            got = self.inner.readinto(view[filled:]) or 0
-            if not got:
-                self.inner_done = True
-            filled += got
-        return filled
-
-
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # LF, CRLF or a lone CR ends a line, as for pyarrow and csv
-
-
-def _after_first_record(block: bytes, quoting: Quoting) -> bytes | None:
-    """The block after its leading blank lines and first record (the header); None if that does not end in it."""
-    in_quote = False
-    started = False
-    for line in _LINE.finditer(block):
-        if not started and not line.group().strip(b"\r\n"):
-            continue
-        started = True
-        in_quote = quoting.ends_in_quote(line.group().decode("utf-8", errors="replace"), in_quote)
-        if not in_quote:
-            return block[line.end() :]
-    return None
-
-
 class _PlainText:
     """Parses blocks of plain text (no quoting, escaping or blank lines) with polars, exactly or not at all."""
 
-    def __init__(self, dialect: CsvDialect, width: int, wanted: dict[str, int]) -> None:
+    def __init__(self, dialect: CsvDialect, width: int, wanted: Mapping[str, int]) -> None:
         self.delimiter = dialect.delimiter.encode("utf-8")
         self.specials = [dialect.quotechar.encode("utf-8")] + (
             [dialect.escapechar.encode("utf-8")] if dialect.escapechar else []
@@ -602,7 +642,7 @@ class _PlainText:
         self.usable = len(self.delimiter) == 1 and width > 0
 
     def accepts(self, block: bytes) -> bool:
-        """False once quoting or escaping appears: from there on a real parser must find the records."""
+        """False where quoting or escaping appears: there a real parser must find the fields."""
         if any(special in block for special in self.specials):
             return False
         return b"\r" not in block or not _has_lone_cr(block)
@@ -643,9 +683,9 @@ def _has_blank_line(block: bytes) -> bool:
     import numpy as np
 
     data = np.frombuffer(block, dtype=np.uint8)
-    breaks = np.flatnonzero(data == ord("\n"))
+    breaks = np.flatnonzero(data == LF)
     gaps = np.diff(breaks, prepend=-1)
-    return bool((gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == ord("\r"))).any()))
+    return bool((gaps == 1).any() or (b"\r" in block and ((gaps == 2) & (data[breaks - 1] == CR)).any()))
 
 
 def _has_lone_cr(block: bytes) -> bool:
@@ -653,5 +693,6 @@ def _has_lone_cr(block: bytes) -> bool:
     import numpy as np
 
     data = np.frombuffer(block, dtype=np.uint8)
-    after = np.flatnonzero(data == ord("\r")) + 1
-    return bool(after.size and (after[-1] == len(data) or (data[after[after < len(data)]] != ord("\n")).any()))
+    after = np.flatnonzero(data == CR) + 1
+    return bool(after.size and (after[-1] == len(data) or (data[after[after < len(data)]] != LF).any()))
+

@@ -6,7 +6,6 @@ import bz2
 import codecs
 import gzip
 import io
-import itertools
 import lzma
 import re
 import threading
@@ -36,7 +35,17 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
 MAX_EXPANSION_RATIO = 250
 MIN_EXPANSION_ALLOWANCE = 1 << 30
 READ_CHUNK = 1 << 20
-_COUNTER = itertools.count()
+DECODE_ERRORS = "pipecheck-decode"
+_decoding = threading.local()  # the DecodedStream whose decoder is running on this thread
+
+
+def _on_decode_error(exc: UnicodeError) -> tuple[str, int]:
+    stream: DecodedStream = _decoding.stream
+    return stream.on_error(exc)
+
+
+# One handler for the process (codecs cannot unregister one); it reports to the stream decoding.
+codecs.register_error(DECODE_ERRORS, _on_decode_error)
 
 
 def sniff(path: Path) -> str:
@@ -151,10 +160,9 @@ class DecodedStream(io.RawIOBase):
         name = codecs.lookup(encoding).name
         if name == "utf-8":
             name = "utf-8-sig"  # a BOM in a file declared utf-8 is accepted, never part of a header
-        errors = self._register_handler()
-        self.decoder = codecs.getincrementaldecoder(name)(errors=errors)
+        self.decoder = codecs.getincrementaldecoder(name)(errors=DECODE_ERRORS)
         # After ASCII passed through, a BOM is no longer at the start: plain UTF-8 from then on.
-        self.plain_decoder = codecs.getincrementaldecoder("utf-8")(errors=errors)
+        self.plain_decoder = codecs.getincrementaldecoder("utf-8")(errors=DECODE_ERRORS)
         self.passthrough = name == "utf-8-sig" and comment is None
         self.log = log
         self.comment = comment
@@ -172,12 +180,7 @@ class DecodedStream(io.RawIOBase):
         self.eof = False
         self._object_base = 0
 
-    def _register_handler(self) -> str:
-        name = f"pipecheck-decode-{next(_COUNTER)}"
-        codecs.register_error(name, self._on_error)
-        return name
-
-    def _on_error(self, exc: UnicodeError) -> tuple[str, int]:
+    def on_error(self, exc: UnicodeError) -> tuple[str, int]:
         assert isinstance(exc, UnicodeDecodeError)
         if self.log is not None:
             bad = exc.object[exc.start : exc.end]
@@ -236,7 +239,11 @@ class DecodedStream(io.RawIOBase):
         buffered = self.decoder.getstate()[0]
         self._object_base = self.raw_offset - len(buffered)
         self._input_len = len(buffered) + len(chunk)
-        text = self.decoder.decode(chunk, final=final)
+        _decoding.stream = self
+        try:
+            text = self.decoder.decode(chunk, final=final)
+        finally:
+            _decoding.stream = None
         self.text_breaks += _text_breaks(text, self.text_ends_in_cr)
         self.text_ends_in_cr = text.endswith("\r") if text else self.text_ends_in_cr
         self._advance(chunk, breaks)

@@ -25,28 +25,6 @@ from pipecheck.reporters import RenderContext
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VALUE_CHARS = 60
 
-DESCRIPTIONS: dict[str, str] = {
-    "missing_column": "A column the contract requires is missing from the file.",
-    "extra_column": "The file has a column the contract does not declare.",
-    "column_order": "The columns are not in the order the contract requires.",
-    "duplicate_column": "The header names a column more than once.",
-    "blank_header": "A header cell is empty.",
-    "type": "Values do not parse as the column's declared type.",
-    "nullable": "A column that must not be null has null or empty values.",
-    "unique": "A column that must be unique has duplicate values.",
-    "min": "Values are below the column's minimum.",
-    "max": "Values are above the column's maximum.",
-    "allowed": "Values are not in the column's allowed set.",
-    "pattern": "Values do not fully match the column's pattern.",
-    "min_length": "Values are shorter than the column's minimum length.",
-    "max_length": "Values are longer than the column's maximum length.",
-    "row_count": "The file's number of data rows is outside the contract's bounds.",
-    "unique_together": "Columns that must be unique together have duplicate combinations.",
-    "malformed_row": "Rows do not have the header's number of fields.",
-    "unreadable": "The file cannot be read.",
-    "encoding": "Bytes do not decode in the file's encoding.",
-    "limit": "A limit was reached before the file was fully checked.",
-}
 
 
 def render(report: RunReport, context: RenderContext) -> str:
@@ -61,7 +39,7 @@ def render(report: RunReport, context: RenderContext) -> str:
     if report.version:
         driver["version"] = report.version
         driver["semanticVersion"] = report.version
-    driver["rules"] = [_rule(check) for check in rule_ids]
+    driver["rules"] = [_rule(check, report.descriptions) for check in rule_ids]
     run = {
         "tool": {"driver": driver},
         "invocations": [{"executionSuccessful": True, "properties": {"ok": report.ok, "failOn": report.fail_on}}],
@@ -73,11 +51,11 @@ def render(report: RunReport, context: RenderContext) -> str:
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
-def _rule(check: str) -> dict[str, Any]:
+def _rule(check: str, descriptions: dict[str, str]) -> dict[str, Any]:
     return {
         "id": check,
         "name": check,
-        "shortDescription": {"text": DESCRIPTIONS.get(check, f"pipecheck check {check!r} failed.")},
+        "shortDescription": {"text": descriptions.get(check, f"pipecheck check {check!r} failed.")},
     }
 
 

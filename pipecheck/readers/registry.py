@@ -1,0 +1,85 @@
+"""Which reader reads a path: the format sniffed from its bytes (and suffix), then a registry lookup."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from pipecheck.readers import UnreadableFile
+from pipecheck.readers.base import Reader, ReadOptions
+from pipecheck.readers.source import COMPRESSIONS, open_binary, sniff
+
+# format -> "module:class"; every class takes (path, compression, options). Imported on use.
+READERS: dict[str, str] = {
+    "csv": "pipecheck.readers.csv:CsvReader",
+    "jsonl": "pipecheck.readers.jsonl:JsonLinesReader",
+    "parquet": "pipecheck.readers.parquet:ParquetReader",
+}
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
+
+
+def open_reader(path: Path, options: ReadOptions) -> Reader:
+    """The reader for the file (or Parquet dataset directory); UnreadableFile when there is none."""
+    kind, compression = sniff_format(path)
+    module, _, name = READERS[kind].partition(":")
+    reader: Reader = getattr(importlib.import_module(module), name)(path, compression, options)
+    return reader
+
+
+def sniff_format(path: Path) -> tuple[str, str | None]:
+    """(format, compression) from the first bytes; text is JSON Lines by suffix or a leading '{', else CSV."""
+    if path.is_dir():
+        return "parquet", None
+    kind = sniff(path)
+    if kind == "parquet":
+        return kind, None
+    compression = kind if kind in COMPRESSIONS else None
+    if compression is None:
+        if kind != "csv":
+            raise UnreadableFile(f"this is a {kind}, not a CSV, JSON Lines or Parquet file", file_format=kind)
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    else:
+        head = _decompressed_head(path, compression)
+    if head.startswith(b"PAR1"):
+        raise UnreadableFile("a compressed Parquet file: Parquet compresses internally, store it uncompressed")
+    if _binary(head) and not _utf16_or_32(head):
+        raise UnreadableFile("this is a binary file (it holds NUL bytes), not CSV or JSON Lines text")
+    return _text_format(path, head), compression
+
+
+def _decompressed_head(path: Path, compression: str) -> bytes:
+    try:
+        with open_binary(path, compression) as stream:
+            head = stream.read(4096)
+    except Exception as exc:  # OSError/EOFError from gzip/bz2/lzma, ArrowException from zstd
+        raise UnreadableFile(f"corrupt {compression} data: {exc}") from None
+    if not head:
+        raise UnreadableFile(f"the {compression} archive is empty")
+    return head
+
+
+def _text_format(path: Path, head: bytes) -> str:
+    name = path.name.lower()
+    for suffix in COMPRESSION_SUFFIXES:
+        name = name.removesuffix(suffix)
+    if name.endswith(JSONL_SUFFIXES):
+        return "jsonl"
+    if name.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+
+
+def _binary(head: bytes) -> bool:
+    """Mostly control bytes (NUL and the like): not text in any encoding pipecheck reads."""
+    control = sum(head.count(bytes([b])) for b in (*range(0, 9), *range(14, 27), *range(28, 32)))
+    return control > len(head) // 10
+
+
+def _utf16_or_32(head: bytes) -> bool:
+    """Text in UTF-16/32 holds NUL bytes too: a BOM, or NULs at every other (or fourth) byte."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    pairs = head[: len(head) - len(head) % 2]
+    return bool(pairs) and (pairs[0::2].count(0) == len(pairs) // 2 or pairs[1::2].count(0) == len(pairs) // 2)
