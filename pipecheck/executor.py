@@ -25,7 +25,15 @@ def ordered_map(fn: Callable[[T], R], items: Iterator[T], *, workers: int = 2, a
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pipecheck-check")
     pending: collections.deque[Future[R]] = collections.deque()
     try:
-        for item in items:
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except Exception:
+                while pending:  # what was read before the failure comes first
+                    yield pending.popleft().result()
+                raise
             pending.append(pool.submit(fn, item))
             while len(pending) > ahead:
                 yield pending.popleft().result()

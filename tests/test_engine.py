@@ -11,6 +11,7 @@ from pipecheck import uniqueness
 from pipecheck.compile import compile_contract
 from pipecheck.contract.loader import parse_contract
 from pipecheck.engine import Options, validate_file
+from pipecheck.scratch import Scratch
 
 CONTRACT = parse_contract(
     """\
@@ -85,19 +86,21 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     write_rows(path, 30_000, duplicate_at=29_000, negative_every=100_000)
     compiled = compile_contract(CONTRACT)
     in_memory = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
-    spill_dirs: list[Path] = []
-    original = uniqueness.tempfile.mkdtemp
-
-    def recording_mkdtemp(prefix: str) -> str:
-        made = original(prefix=prefix)
-        spill_dirs.append(Path(made))
-        return made
-
     monkeypatch.setattr(uniqueness, "SPILL_BYTES", 10_000)
-    monkeypatch.setattr(uniqueness.tempfile, "mkdtemp", recording_mkdtemp)
-    spilled = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10))
-    assert spill_dirs, "the key store never spilled"
-    assert not any(d.exists() for d in spill_dirs), "spill directory left behind"
+    spilled_to: set[Path] = set()
+    add = uniqueness.KeyStore.add
+
+    def recording_add(self: uniqueness.KeyStore, frame: pl.DataFrame, first_row: int = 0) -> None:
+        add(self, frame, first_row)
+        if self.spill_dir is not None and list(self.spill_dir.iterdir()):
+            spilled_to.add(self.spill_dir)
+
+    monkeypatch.setattr(uniqueness.KeyStore, "add", recording_add)
+    with Scratch() as scratch:
+        spilled = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10), scratch)
+        assert spilled_to, "the key store never spilled"
+        assert not any(d.exists() for d in spilled_to), "spill directory left behind"
+        assert not list(scratch.directory().iterdir())
     assert [f.to_dict() for f in spilled.findings] == [f.to_dict() for f in in_memory.findings]
     (unique,) = [f for f in spilled.findings if f.check == "unique"]
     assert [e.row for e in unique.examples] == [2, 29_000]
@@ -144,25 +147,24 @@ def test_progress_reports_bytes_and_rows_up_to_the_whole_file(tmp_path: Path) ->
     assert updates[-1][3] == 20_000 and updates[0][0] == "data.csv"
 
 
-def test_reader_stays_a_few_blocks_ahead_of_the_consumer(tmp_path: Path) -> None:
+def test_reader_reads_one_block_ahead_of_the_batches_consumed(tmp_path: Path) -> None:
     from pipecheck.contract.model import CsvDialect
-    from pipecheck.readers.csv import CsvReader
-    from pipecheck.readers.source import DecodeLog
+    from pipecheck.readers.base import ReadOptions
+    from pipecheck.readers.csv import PLAIN_BLOCKS, CsvReader
 
     path = tmp_path / "data.csv"
     write_rows(path, 200_000, duplicate_at=0, negative_every=100_000)
     block = 256 << 10
-    reader = CsvReader(path, CsvDialect(), None, DecodeLog(), block_size=block)
-    names = reader.header()
-    bytes_per_row = path.stat().st_size / 200_000
-    consumed_rows = 0
-    most_ahead = 0.0
-    # Quoted values from row 1000 on: pyarrow's streaming reader parses this file.
-    for batch in reader.batches(len(names), {name: i for i, name in enumerate(names)}):
-        consumed_rows += batch.height
-        most_ahead = max(most_ahead, reader.bytes_done() - consumed_rows * bytes_per_row)
-    assert consumed_rows == 200_000
-    assert most_ahead < 8 * block, "pyarrow read far ahead of the batches consumed"
+    reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=block))
+    names = reader.columns()
+    consumed = 0
+    most_ahead = 0
+    for batch in reader.batches({name: i for i, name in enumerate(names)}):
+        assert batch.checkpoint.byte_range is not None
+        consumed = batch.checkpoint.byte_range[1]
+        most_ahead = max(most_ahead, reader.progress()[0] - consumed)
+    assert batch.checkpoint.first_row + batch.rows == 200_000
+    assert most_ahead <= 2 * block * PLAIN_BLOCKS, "the reader read far ahead of the batches consumed"
 
 
 SIMPLE_FILES = {
@@ -173,48 +175,42 @@ SIMPLE_FILES = {
     "leading blank line": "\nid,amount,note\n1,-1,a\n2,5,b\n3,-2,c\n",
     "quoted newline": 'id,amount,note\n1,-1,"a\nb"\n2,5,b\n3,-2,c\n',
     "short row": "id,amount,note\n1,-1,a\n2,5\n3,-2,c\n",
+    "lone cr": "id,amount,note\r1,-1,a\r2,5,b\r3,-2,c\r",
+    "quoted crlf and blank lines": 'id,amount,note\r\n\r\n1,-1,"x\r\ny"\r\n\r\n2,5,b\r\n3,-2,"c"\r\n',
+    "stray quote": 'id,amount,note\n1,-1,a"b\n2,5,b\n3,-2,"c\nd"\n',
 }
 
 
+def oracle_rows(text: str) -> list[tuple[int, int, list[str]]]:
+    """(row, line, record) of every data record, by the stdlib csv module's line count."""
+    import csv
+    import io
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out, row, previous, header = [], 0, 0, True
+    for record in reader:
+        first, previous = previous + 1, reader.line_num
+        if not record:
+            continue
+        if header:
+            header = False
+            continue
+        row += 1
+        out.append((row, first, record))
+    return out
+
+
 @pytest.mark.parametrize("name", SIMPLE_FILES)
-def test_line_numbers_without_a_second_pass_equal_the_located_ones(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from pipecheck.readers.csv import CsvReader
-
+@pytest.mark.parametrize("block_size", [8, 64, 8 << 20])
+def test_rows_and_lines_of_examples_are_those_of_the_csv_module(name: str, block_size: int, tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
-    path.write_bytes(SIMPLE_FILES[name].encode())
-    compiled = compile_contract(CONTRACT)
-    fast = validate_file(path, "d", compiled, "c", Options())
-    monkeypatch.setattr(CsvReader, "one_line_per_record", lambda self, records: False)
-    located = validate_file(path, "d", compiled, "c", Options())
-    assert [f.to_dict() for f in fast.findings] == [f.to_dict() for f in located.findings]
-    (low,) = [f for f in fast.findings if f.check == "min"]
-    assert low.examples[-1].row == 3
-
-
-def test_one_line_per_record_is_recognised_only_when_true(tmp_path: Path) -> None:
-    from pipecheck.contract.model import CsvDialect
-    from pipecheck.readers.csv import CsvReader
-    from pipecheck.readers.source import DecodeLog
-
-    verdicts = {}
-    for name, text in SIMPLE_FILES.items():
-        path = tmp_path / "f.csv"
-        path.write_bytes(text.encode())
-        reader = CsvReader(path, CsvDialect(), None, DecodeLog())
-        names = reader.header()
-        rows = sum(b.height for b in reader.batches(len(names), {"id": 0})) + reader.malformed.count
-        verdicts[name] = reader.one_line_per_record(rows)
-    assert verdicts == {
-        "plain": True,
-        "no final newline": True,
-        "crlf": True,
-        "blank line": False,
-        "leading blank line": False,
-        "quoted newline": False,
-        "short row": True,
-    }
+    text = SIMPLE_FILES[name]
+    path.write_bytes(text.encode())
+    report = validate_file(path, "d", compile_contract(CONTRACT), "c", Options(block_size=block_size))
+    expected = [(row, line) for row, line, record in oracle_rows(text) if len(record) == 3 and record[1].startswith("-")]
+    (low,) = [f for f in report.findings if f.check == "min"]
+    assert [(e.row, e.line) for e in low.examples] == expected
+    assert report.rows == len(oracle_rows(text))
 
 
 def test_duplicates_found_across_narrow_and_wide_stored_keys() -> None:
@@ -222,10 +218,10 @@ def test_duplicates_found_across_narrow_and_wide_stored_keys() -> None:
     A key repeated across the two kinds of batch is still one key."""
     compiled = compile_contract(CONTRACT)
     store = uniqueness.KeyStore()
-    narrow = pl.DataFrame({"id": [5, 6, 7]}).with_row_index(uniqueness.ORDINAL)
-    wide = pl.DataFrame({"id": [2**40, 5, 7, None]}).with_row_index(uniqueness.ORDINAL, offset=3)
+    narrow = pl.DataFrame({"c0": [5, 6, 7]}).with_row_index(uniqueness.ORDINAL)
+    wide = pl.DataFrame({"c0": [2**40, 5, 7, None]}).with_row_index(uniqueness.ORDINAL)
     store.add(narrow)
-    store.add(wide)
-    assert {piece["id"].dtype for pieces in store.held.values() for piece in pieces} == {pl.Int32, pl.Int64}
+    store.add(wide, first_row=3)
+    assert {piece["c0"].dtype for pieces in store.held.values() for piece in pieces} == {pl.Int32, pl.Int64}
     (found,) = uniqueness.find_duplicates({("id",): store}, compiled, max_examples=10)
     assert (found.count, found.ordinals, found.values) == (4, [0, 4, 2, 5], ["5", "5", "7", "7"])

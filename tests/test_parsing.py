@@ -79,19 +79,19 @@ def test_engine_parse_as_is_then_retry_stripped_equals_parsing_stripped(
     kind: str, values: list[str], nulls: list[str]
 ) -> None:
     """checking._typed parses values as they are and re-parses only failures stripped: same result."""
-    from pipecheck.checking import TYPE_FAIL, _typed
+    from pipecheck.checking import _typed, plan_checks
     from pipecheck.compile import compile_contract
     from pipecheck.contract.loader import parse_contract
 
     null_yaml = "[" + ", ".join(f"'{n}'" for n in nulls) + "]"
     contract = parse_contract(f"contract: t\ncsv: {{null_values: {null_yaml}}}\ncolumns:\n  v: {{type: {kind}}}\n")
-    frame = pl.DataFrame({"v": values}, schema={"v": pl.String})
-    typed = _typed(compile_contract(contract), frame, ("v",))
+    frame = pl.DataFrame({"c0": values}, schema={"c0": pl.String})
+    typed = _typed(plan_checks(compile_contract(contract), ["v"], text=True, max_examples=5), frame)
     spec = contract.columns["v"]
     # Compared as text: polars parses years Python's datetime cannot hold (e.g. -2024-01-05).
-    reference = frame.select(parse_expr(pl.col("v"), spec).cast(pl.String)).to_series().to_list()
-    engine = typed["v"].cast(pl.String).to_list()
-    for text, value, failed, expected in zip(values, engine, typed[TYPE_FAIL + "v"].to_list(), reference, strict=True):
+    reference = frame.select(parse_expr(pl.col("c0"), spec).cast(pl.String)).to_series().to_list()
+    engine = typed["c0"].cast(pl.String).to_list()
+    for text, value, failed, expected in zip(values, engine, typed["t0"].to_list(), reference, strict=True):
         if text in nulls:
             assert value is None and not failed, text
         else:

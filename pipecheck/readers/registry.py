@@ -72,9 +72,9 @@ def _text_format(path: Path, head: bytes) -> str:
 
 
 def _binary(head: bytes) -> bool:
-    """Mostly control bytes (NUL and the like): not text in any encoding pipecheck reads."""
+    """A quarter of the bytes are control bytes (NUL and the like): not text in any encoding read here."""
     control = sum(head.count(bytes([b])) for b in (*range(0, 9), *range(14, 27), *range(28, 32)))
-    return control > len(head) // 10
+    return control > len(head) // 4
 
 
 def _utf16_or_32(head: bytes) -> bool:

@@ -418,7 +418,7 @@ def test_compressed_and_parquet_tables_validate_like_the_csv(name: str, fmt: str
 def test_zip_archive_is_a_clear_unreadable_finding(check: Check) -> None:
     outcome = check(PERMISSIVE, FRICTIONLESS / "compression/implicit-zip.csv")
     assert outcome.exit_code == 1
-    assert outcome.only("unreadable")["message"] == "this is a zip archive, not a CSV or Parquet file"
+    assert outcome.only("unreadable")["message"] == "this is a zip archive, not a CSV, JSON Lines or Parquet file"
 
 
 def test_wide_and_large_cell_files_validate(check: Check) -> None:

@@ -251,7 +251,7 @@ def test_nul_bytes_are_text_not_a_crash(check: Check) -> None:
 
 def test_png_is_unreadable(check: Check) -> None:
     outcome = check(AB, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, name="image.csv")
-    assert outcome.only("unreadable")["message"] == "this is a PNG image, not a CSV or Parquet file"
+    assert outcome.only("unreadable")["message"] == "this is a PNG image, not a CSV, JSON Lines or Parquet file"
 
 
 def test_zip_is_unreadable(check: Check, tmp_path: Path) -> None:
@@ -259,7 +259,7 @@ def test_zip_is_unreadable(check: Check, tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("data.csv", "a,b\n1,x\n")
     outcome = check(AB, path)
-    assert outcome.only("unreadable")["message"] == "this is a zip archive, not a CSV or Parquet file"
+    assert outcome.only("unreadable")["message"] == "this is a zip archive, not a CSV, JSON Lines or Parquet file"
 
 
 COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {

@@ -29,8 +29,8 @@ from hypothesis import strategies as st
 import pipecheck.readers.csv as csv_module
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import UnreadableFile
-from pipecheck.readers.csv import CsvReader, RecordTooLong, _PlainText
-from pipecheck.readers.source import DecodeLog
+from pipecheck.readers.base import ReadOptions
+from pipecheck.readers.csv import CsvReader, _PlainText
 
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALLER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -58,7 +58,7 @@ class Read:
     malformed: int
     polars_blocks: int  # blocks `_PlainText.parse` turned into a frame
     declined_blocks: int  # blocks it handed back to pyarrow (returned None)
-    block_size: int  # the last one tried: larger than asked if a record straddled pyarrow's blocks
+    block_size: int
     columns: list[list[str]] = field(default_factory=list)
 
 
@@ -78,22 +78,16 @@ def _watching_parse() -> Iterator[list[bool]]:
 
 
 def read(path: Path, dialect: CsvDialect, block_size: int, wanted: dict[str, int] | None = None, *, fast: bool) -> Read:
-    """The header, then the batches, as the engine reads them (`_csv_findings`, retried with larger blocks)."""
-    while True:
-        reader = CsvReader(path, dialect, None, DecodeLog(), block_size=block_size)
-        header = reader.header()
-        if wanted is None:
-            wanted = {f"c{i}": i for i in range(len(header))}
-        with (
-            mock.patch.object(csv_module, "_PlainText", _PlainText if fast else _PyarrowOnly),
-            _watching_parse() as calls,
-        ):
-            try:
-                frames = list(reader.batches(len(header), wanted))
-            except RecordTooLong:  # a quoted record straddles pyarrow's blocks: the engine retries so
-                block_size *= 4
-                continue
-        break
+    """The header, then the batches, as the engine reads them."""
+    reader = CsvReader(path, None, ReadOptions(dialect, block_size=block_size))
+    header = reader.columns()
+    if wanted is None:
+        wanted = {f"c{i}": i for i in range(len(header))}
+    with (
+        mock.patch.object(csv_module, "_PlainText", _PlainText if fast else _PyarrowOnly),
+        _watching_parse() as calls,
+    ):
+        frames = [batch.frame for batch in reader.batches(wanted)]
     if not fast:
         assert calls == [], "the pyarrow-only read went through polars"
     names = list(wanted) or ["__row__"]
@@ -103,7 +97,7 @@ def read(path: Path, dialect: CsvDialect, block_size: int, wanted: dict[str, int
     return Read(
         header=header,
         rows=[row for frame in frames for row in frame.rows()],
-        malformed=reader.malformed.count,
+        malformed=reader.unchecked_rows(),
         polars_blocks=calls.count(True),
         declined_blocks=calls.count(False),
         block_size=block_size,
@@ -258,7 +252,7 @@ def test_plain_text_fast_path_matches_pyarrow_and_stdlib(case: PlainCase) -> Non
         path.write_bytes(case.data)
         if expected is None:
             with pytest.raises(UnreadableFile):
-                CsvReader(path, case.dialect, None, DecodeLog(), block_size=case.block_size).header()
+                CsvReader(path, None, ReadOptions(case.dialect, block_size=case.block_size)).columns()
             return
         wanted = {name: pos for name, pos in case.wanted.items() if pos < len(expected.header)}
         fast = read(path, case.dialect, case.block_size, wanted, fast=True)
@@ -431,16 +425,10 @@ def test_quoted_header_examples(text: str) -> None:
 
 
 def test_quoted_header_longer_than_a_block() -> None:
-    """The header does not end in the first plain block: pyarrow's streaming reader takes over,
-    the read is retried with larger blocks for the long record, and the header is skipped once.
-
-    (A 210-byte first record in 64-byte blocks used to hang pyarrow's streaming reader on its
-    read-ahead window; `_Backpressure.consumer_waiting` fixed that.)
-    """
+    """The header does not fit a block: its block grows to hold it whole, and it is skipped once."""
     text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'
     fast, _ = check_file(text.encode(), text, CsvDialect(), 64)
     assert fast.rows == [("1", "2"), ("3", "4")]
-    assert fast.block_size > 64
 
 
 # --- 4. column subsets, reordering, no columns -------------------------------------------------
@@ -493,17 +481,11 @@ def test_byte_order_mark_at_a_block_start(text: str) -> None:
     check_file(text.encode(), text, CsvDialect(), 64)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pyarrow bug (pyarrow.csv, newlines_in_values=True): a CRLF inside a quoted value whose CR is the last "
-    "byte of a block loses its LF (b'x,y\\n' * 3 + b'\"qq\\r\\nz\",1\\n' with block_size=16 reads 'qq\\rz'); "
-    "both paths of CsvReader stream such files through pyarrow",
-)
-def test_crlf_in_a_quoted_value_across_a_pyarrow_block_boundary() -> None:
-    # (pyarrow only: with the fast path on, some of these lose the whole record instead, as in
-    # test_crlf_split_where_pyarrow_takes_over)
+def test_crlf_in_a_quoted_value_at_any_block_boundary() -> None:
+    """pyarrow's streaming reader lost the LF of a CRLF inside quotes when a block ended at its CR;
+    blocks are now cut only at line ends outside quotes, so no value is ever split."""
     results = []
-    for pad in range(16):  # one of these puts the CR at the end of a block, wherever the stream starts
+    for pad in range(16):
         text = "a,b\n" + "x" * pad + ",y\n" + "x,y\n" * 8 + '"qq\r\nz",1\n'
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "data.csv"
@@ -512,40 +494,13 @@ def test_crlf_in_a_quoted_value_across_a_pyarrow_block_boundary() -> None:
     assert set(results) == {("qq\r\nz", "1")}
 
 
-def test_a_first_record_longer_than_the_read_ahead_window_does_not_hang() -> None:
-    text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'  # a 210-byte header, 64-byte blocks: a 192-byte window
-    streams: list[csv_module._Backpressure] = []
-
-    class Recorded(csv_module._Backpressure):
-        def __init__(self, inner: io.RawIOBase, block_size: int) -> None:
-            super().__init__(inner, block_size)
-            streams.append(self)
-
-    with tempfile.TemporaryDirectory() as folder, mock.patch.object(csv_module, "_Backpressure", Recorded):
+def test_a_first_record_longer_than_a_block_is_read_whole() -> None:
+    text = '"' + "long name\n" * 20 + '",b\n1,2\n3,4\n'  # a 210-byte header, 64-byte blocks
+    with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.csv"
         path.write_text(text, encoding="utf-8", newline="")
-        for _ in range(40):
-            reader = CsvReader(path, CsvDialect(), None, DecodeLog(), block_size=64)
-            width = len(reader.header())
-            outcome: list[str] = []
-
-            def consume(reader: CsvReader = reader, width: int = width, outcome: list[str] = outcome) -> None:
-                try:
-                    frames = list(reader.batches(width, {"a": 0, "b": 1}))
-                    outcome.append(f"{len(frames)} batches")
-                except RecordTooLong:
-                    outcome.append("record too long")  # what the engine expects: it retries with larger blocks
-
-            thread = threading.Thread(target=consume, daemon=True)
-            thread.start()
-            thread.join(3)
-            hung = thread.is_alive()
-            if hung:
-                for stream in streams:  # let the stuck read go, so the thread ends
-                    stream.close()
-                thread.join(10)
-            assert not hung, f"batches() hung (then, released: {outcome}): pyarrow's read waits on the window"
-            assert outcome
+        fast, slow = read_both(text.encode(), CsvDialect(), 64)
+    assert fast.rows == slow.rows == [("1", "2"), ("3", "4")]
 
 
 def test_crlf_split_where_pyarrow_takes_over() -> None:
