@@ -114,9 +114,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     return Partial(rows=frame.height, hits=tuple(hits), keys=keys)
 
 
-def _texts(
-    source: pl.DataFrame, rule: CompiledRule, name: str, rows: list[int], plan: CheckPlan
-) -> list[str | None]:
+def _texts(source: pl.DataFrame, rule: CompiledRule, name: str, rows: list[int], plan: CheckPlan) -> list[str | None]:
     column = next(c for c in plan.columns if c.name == name)
     values = source[column.internal].gather(rows)
     return values.to_list() if plan.text else values.cast(pl.String).to_list()

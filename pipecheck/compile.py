@@ -114,7 +114,6 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
     pandera's public API from the same rule expressions the engine runs; for library use and as
     the engine's test oracle. Type rules are not in it: pandera checks typed frames."""
     import pandera.polars as pa
-    import polars as pl
 
     from pipecheck.parsing import POLARS_TYPES
 
@@ -145,7 +144,7 @@ def _passes(failed: pl.Expr, internal: str) -> Callable[[Any], pl.LazyFrame]:
     def check(data: Any) -> pl.LazyFrame:
         import polars as pl
 
-        renamed = data.lazyframe.select(pl.col(data.key).alias(internal))
+        renamed: pl.LazyFrame = data.lazyframe.select(pl.col(data.key).alias(internal))
         return renamed.select((~failed).alias(data.key))
 
     return check

@@ -80,7 +80,9 @@ def validate_file(
     return report
 
 
-def _validate(reader: Reader, compiled: CompiledContract, options: Options, report: FileReport, scratch: Scratch) -> None:
+def _validate(
+    reader: Reader, compiled: CompiledContract, options: Options, report: FileReport, scratch: Scratch
+) -> None:
     names = _contained(reader.columns)
     header = _header(names, compiled, reader)
     findings = list(header.findings)
@@ -218,13 +220,20 @@ def _value_findings(
         column = rule.columns[0] if len(rule.columns) == 1 else ",".join(rule.columns)
         findings.append(
             Finding(
-                rule.check, rule.message, severity=rule.severity, column=column, count=tally.counts[rule_id], examples=examples
+                rule.check,
+                rule.message,
+                severity=rule.severity,
+                column=column,
+                count=tally.counts[rule_id],
+                examples=examples,
             )
         )
     for dup in duplicates:
         examples = [_example(places, o, v) for o, v in zip(dup.ordinals, dup.values, strict=True)]
         findings.append(
-            Finding(dup.check, dup.message, severity=dup.severity, column=dup.column, count=dup.count, examples=examples)
+            Finding(
+                dup.check, dup.message, severity=dup.severity, column=dup.column, count=dup.count, examples=examples
+            )
         )
     if not stopped_early:
         findings += _row_count_findings(tally.rows, compiled)

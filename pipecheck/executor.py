@@ -8,7 +8,7 @@ pyarrow release the GIL, so the two overlap. Results come back in input order, a
 from __future__ import annotations
 
 import collections
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
@@ -16,7 +16,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterator[T], *, workers: int = 2, ahead: int = 2) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R], items: Iterator[T], *, workers: int = 2, ahead: int = 2
+) -> Generator[R, None, None]:
     """`fn(item)` for every item, in order; an exception (from `items` or `fn`) re-raises here, in order.
 
     Closing the iterator early (a break, an exception, Ctrl-C) cancels what has not started and

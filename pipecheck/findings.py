@@ -9,6 +9,7 @@ Severity = Literal["error", "warning"]
 
 SEVERITY_RANK: dict[str, int] = {"warning": 1, "error": 2}
 
+
 @dataclass(frozen=True)
 class Example:
     """One offending value: 1-based data row, physical line (CSV) and the value as text."""

@@ -104,7 +104,9 @@ NULLABLE = ColumnRule(
     "A column that must not be null has null or empty values.",
     applies=lambda spec: not spec.nullable,
     # A value that failed to parse is null in the typed frame; it is reported as `type` only.
-    failed=lambda value, type_failed, spec: value.is_null() & ~type_failed if type_failed is not None else value.is_null(),
+    failed=lambda value, type_failed, spec: (
+        value.is_null() & ~type_failed if type_failed is not None else value.is_null()
+    ),
     message=lambda name, spec: f"{name} must not be null",
     ignores_nulls=False,
 )
@@ -166,7 +168,9 @@ UNIQUE = TableRule("unique", ("unique",), "A column that must be unique has dupl
 UNIQUE_TOGETHER = TableRule(
     "unique_together", ("checks.unique_together",), "Columns that must be unique together have duplicate combinations."
 )
-ROW_COUNT = TableRule("row_count", ("checks.row_count",), "The file's number of data rows is outside the contract's bounds.")
+ROW_COUNT = TableRule(
+    "row_count", ("checks.row_count",), "The file's number of data rows is outside the contract's bounds."
+)
 TABLE_RULES: tuple[TableRule, ...] = (COMPARE, EXPRESSION, UNIQUE, UNIQUE_TOGETHER, ROW_COUNT)
 
 # Findings that are not rules of a contract: the file and its header.
@@ -185,4 +189,5 @@ FILE_CHECKS: dict[str, str] = {
 
 def descriptions() -> dict[str, str]:
     """Every check name pipecheck reports, with its one-sentence description."""
-    return {rule.name: rule.description for rule in (*COLUMN_RULES, *TABLE_RULES)} | FILE_CHECKS
+    named: list[ColumnRule | TableRule] = [*COLUMN_RULES, *TABLE_RULES]
+    return {rule.name: rule.description for rule in named} | FILE_CHECKS

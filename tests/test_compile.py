@@ -25,7 +25,9 @@ def violations(
     present = [name for name in compiled.columns if name in frame.columns]
     internal = frame.select(pl.col(n).alias(compiled.columns[n].internal) for n in present)
     partial = check_batch(plan_checks(compiled, present, text=text, max_examples=max_examples), internal)
-    return {(compiled.rule(h.rule).check, ",".join(compiled.rule(h.rule).columns)): list(h.offsets) for h in partial.hits}
+    return {
+        (compiled.rule(h.rule).check, ",".join(compiled.rule(h.rule).columns)): list(h.offsets) for h in partial.hits
+    }
 
 
 def test_rules_compile_in_report_order_and_to_a_pandera_schema() -> None:
@@ -173,6 +175,7 @@ def builtin_schema(contract: Contract) -> pa.DataFrameSchema:
         columns[name] = pa.Column(POLARS_TYPES[spec.type], nullable=spec.nullable, checks=checks)
     return pa.DataFrameSchema(columns)
 
+
 RULED_COLUMNS = {
     "n": ("integer", "{type: integer, nullable: false, min: -5, max: 5, allowed: [-5, 0, 1, 2, 3, 5, 9]}"),
     "x": ("float", "{type: float, nullable: true, min: -1.5, max: 2.5}"),
@@ -202,7 +205,10 @@ def test_fused_checks_count_what_pandera_validate_finds(
     columns = "".join(f"  {name}: {spec}\n" for name, (_, spec) in RULED_COLUMNS.items())
     compiled = compile_contract(parse_contract(f"contract: t\ncolumns:\n{columns}"))
     frame = pl.DataFrame(rows, schema={"n": pl.Int64, "x": pl.Float64, "s": pl.String}, orient="row")
-    ours = {(column, check): offsets for (check, column), offsets in violations(compiled, frame, text=False, max_examples=1000).items()}
+    ours = {
+        (column, check): offsets
+        for (check, column), offsets in violations(compiled, frame, text=False, max_examples=1000).items()
+    }
 
     schema = builtin_schema(compiled.contract)
     try:

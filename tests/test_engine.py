@@ -207,7 +207,9 @@ def test_rows_and_lines_of_examples_are_those_of_the_csv_module(name: str, block
     text = SIMPLE_FILES[name]
     path.write_bytes(text.encode())
     report = validate_file(path, "d", compile_contract(CONTRACT), "c", Options(block_size=block_size))
-    expected = [(row, line) for row, line, record in oracle_rows(text) if len(record) == 3 and record[1].startswith("-")]
+    expected = [
+        (row, line) for row, line, record in oracle_rows(text) if len(record) == 3 and record[1].startswith("-")
+    ]
     (low,) = [f for f in report.findings if f.check == "min"]
     assert [(e.row, e.line) for e in low.examples] == expected
     assert report.rows == len(oracle_rows(text))

@@ -110,7 +110,9 @@ class CsvReader:
                     raise UnreadableFile(f"cannot parse the header: {exc}") from None
                 except UnicodeError as exc:
                     raise UnreadableFile(f"cannot decode as {self.dialect.encoding}: {exc}") from None
-            raise UnreadableFile("file has no header row (only blank lines)" if self.dialect.header else "file has no rows")
+            raise UnreadableFile(
+                "file has no header row (only blank lines)" if self.dialect.header else "file has no rows"
+            )
         return self._names
 
     def _text(self) -> io.TextIOWrapper:
@@ -162,8 +164,8 @@ class CsvReader:
         plain = _PlainText(d, width, wanted)
         header_pending = d.header
         line, record, row, offset = 1, 1, 0, 0
-        for block, at_end in blocks:
-            start = offset
+        for whole, at_end in blocks:
+            block, start = whole, offset
             offset += len(block)
             if header_pending:
                 layout = self._layout(block, at_end)
@@ -233,7 +235,7 @@ class CsvReader:
         for i in bad[: max(0, self.max_examples - len(self._malformed_examples))]:
             text = block[int(layout.starts[i]) : int(layout.ends[i])].decode("utf-8", errors="replace")
             with _field_size_limit():
-                fields = next(self._stdlib_reader(io.StringIO(text, newline="")), [])
+                fields: list[str] = next(self._stdlib_reader(io.StringIO(text, newline="")), [])
             multiline = any("\n" in value or "\r" in value for value in fields)
             place = RecordPlace(
                 record + int(i),
@@ -266,9 +268,7 @@ class CsvReader:
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(block),
-                read_options=pacsv.ReadOptions(
-                    column_names=positional, block_size=internal, use_threads=True
-                ),
+                read_options=pacsv.ReadOptions(column_names=positional, block_size=internal, use_threads=True),
                 parse_options=pacsv.ParseOptions(
                     delimiter=d.delimiter,
                     quote_char=d.quotechar,
@@ -489,7 +489,11 @@ def _layout_by_csv_module(block: bytes, dialect: CsvDialect, at_end: bool) -> _L
         doublequote=dialect.doublequote,
         strict=False,
     )
-    starts, ends, start_lines, end_lines, fields = [], [], [], [], []
+    starts: list[int] = []
+    ends: list[int] = []
+    start_lines: list[int] = []
+    end_lines: list[int] = []
+    fields: list[int] = []
     previous = 0
     with _field_size_limit():
         try:
@@ -505,10 +509,13 @@ def _layout_by_csv_module(block: bytes, dialect: CsvDialect, at_end: bool) -> _L
                 fields.append(len(record))
         except csv.Error:
             pass
-    open_quote = at_end and bool(starts) and _quoting(dialect).ends_in_quote(text[_char_offset(text, block, starts[-1]) :])
+    open_quote = (
+        at_end and bool(starts) and _quoting(dialect).ends_in_quote(text[_char_offset(text, block, starts[-1]) :])
+    )
     lines = _lines_in(block)
     as_array = functools.partial(np.array, dtype=np.int64)
-    return _Layout(*map(as_array, (starts, ends, start_lines, end_lines, fields)), lines, open_quote)
+    arrays = [as_array(values) for values in (starts, ends, start_lines, end_lines, fields)]
+    return _Layout(arrays[0], arrays[1], arrays[2], arrays[3], arrays[4], lines, open_quote)
 
 
 def _before_break(block: bytes, end: int, start: int) -> int:
@@ -698,4 +705,3 @@ def _has_lone_cr(block: bytes) -> bool:
     data = np.frombuffer(block, dtype=np.uint8)
     after = np.flatnonzero(data == CR) + 1
     return bool(after.size and (after[-1] == len(data) or (data[after[after < len(data)]] != LF).any()))
-

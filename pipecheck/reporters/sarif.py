@@ -26,7 +26,6 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 VALUE_CHARS = 60
 
 
-
 def render(report: RunReport, context: RenderContext) -> str:
     rule_ids: list[str] = []
     results: list[dict[str, Any]] = []

@@ -14,7 +14,6 @@ import csv
 import io
 import re
 import tempfile
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
