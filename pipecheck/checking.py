@@ -56,6 +56,8 @@ class CheckPlan:
     keys: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (contract names, internal names)
     max_examples: int
     types: dict[str, pl.DataType]  # internal name -> contract type (typed input)
+    conditions: tuple[pl.Expr, ...] = ()  # `expression` rules: their masks, over contract names
+    condition_inputs: tuple[pl.Expr, ...] = ()  # the typed columns they read, renamed to contract names
 
 
 def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: bool, max_examples: int) -> CheckPlan:
@@ -75,6 +77,8 @@ def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: boo
     keys = tuple(
         (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
     )
+    with_condition = [r for r in rules if r.condition is not None]
+    read = sorted({name for r in with_condition for name in r.columns}, key=list(compiled.columns).index)
     return CheckPlan(
         text=text,
         columns=columns,
@@ -85,6 +89,8 @@ def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: boo
         keys=keys,
         max_examples=max_examples,
         types={c.internal: POLARS_TYPES[c.spec.type] for c in columns},
+        conditions=tuple(r.condition.alias(r.mask) for r in with_condition if r.condition is not None and r.mask),
+        condition_inputs=tuple(pl.col(compiled.columns[n].internal).alias(n) for n in read),
     )
 
 
@@ -96,6 +102,10 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         typed = _typed(plan, frame)
     else:
         typed = convert_frame(frame.select(c.internal for c in plan.columns), plan.types)
+    if plan.conditions:
+        # `expression` rules name columns as the contract does: evaluated on those columns alone.
+        masks = typed.lazy().select(plan.condition_inputs).select(plan.conditions).collect()
+        typed = typed.hstack(masks)
     hits: list[Hits] = []
     if plan.rules:
         counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)

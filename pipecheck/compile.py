@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pipecheck.contract.model import ColumnSpec, Contract
+from pipecheck.contract.model import ColumnSpec, Compare, Contract, Expression
 from pipecheck.findings import Severity
 from pipecheck.rules import COLUMN_RULES, ColumnRule
 
@@ -53,6 +53,9 @@ class CompiledRule:
     order: tuple[int, int]  # (column position, rule position): the report order
     on_text: pl.Expr | None  # True where a row fails, for text input (None: not checked there)
     on_typed: pl.Expr | None  # the same for typed (stored) input
+    # An `expression` rule's condition over columns under their contract names; its mask column.
+    condition: pl.Expr | None = None
+    mask: str | None = None
 
     def failed(self, text: bool) -> pl.Expr | None:
         return self.on_text if text else self.on_typed
@@ -80,6 +83,11 @@ def compile_contract(contract: Contract) -> CompiledContract:
         for position, kind in enumerate(COLUMN_RULES):
             if kind.applies(column.spec):
                 rules.append(_column_rule(len(rules), kind, column, position))
+    for i, compare in enumerate(contract.checks.compare):
+        rules.append(_compare_rule(len(rules), compare, columns, (len(columns) + i, 0)))
+    for i, expression in enumerate(contract.checks.expression):
+        order = (len(columns) + len(contract.checks.compare) + i, 0)
+        rules.append(_expression_rule(len(rules), expression, columns, order))
     keys: list[tuple[str, ...]] = [(name,) for name, spec in contract.columns.items() if spec.unique]
     keys += [tuple(group) for group in contract.checks.unique_together]
     return CompiledContract(contract, columns, tuple(rules), tuple(keys))
@@ -109,6 +117,56 @@ def _column_rule(rule_id: int, kind: ColumnRule, column: CompiledColumn, positio
     )
 
 
+_COMPARISONS: dict[str, Callable[[pl.Expr, pl.Expr], pl.Expr]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _compare_rule(
+    rule_id: int, compare: Compare, columns: dict[str, CompiledColumn], order: tuple[int, int]
+) -> CompiledRule:
+    """`left op right` on every row; a row with a null on either side passes (as value rules do)."""
+    import polars as pl
+
+    sides = []
+    for name in (compare.left, compare.right):
+        column = columns[name]
+        value = pl.col(column.internal)
+        other = columns[compare.right if name == compare.left else compare.left]
+        if column.spec.type == "date" and other.spec.type == "datetime":
+            value = value.cast(pl.Datetime("us"))  # a date is midnight of its day
+        sides.append(value)
+    failed = (~_COMPARISONS[compare.op](sides[0], sides[1])).fill_null(False)
+    message = f"{compare.left} must be {compare.op} {compare.right}"
+    return CompiledRule(
+        rule_id, "compare", (compare.left, compare.right), message, compare.severity, order, failed, failed
+    )
+
+
+def _expression_rule(
+    rule_id: int, expression: Expression, columns: dict[str, CompiledColumn], order: tuple[int, int]
+) -> CompiledRule:
+    """A polars SQL condition (checked at load: it compiles to a boolean over contract columns);
+    a row where it is null (a null operand) passes."""
+    import polars as pl
+
+    condition = pl.sql_expr(expression.sql)
+    roots = set(condition.meta.root_names())
+    used = tuple(name for name in columns if name in roots)
+    mask = f"x{rule_id}"
+    failed = (~pl.col(mask)).fill_null(False)
+    label = expression.sql if expression.name == expression.sql else f"{expression.name} ({expression.sql})"
+    message = f"rows must satisfy {label}"
+    return CompiledRule(
+        rule_id, "expression", used, message, expression.severity, order, failed, failed, condition, mask
+    )
+
+
 def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None = None) -> pa.DataFrameSchema:
     """The contract as a pandera schema over typed columns (named as in the contract), built with
     pandera's public API from the same rule expressions the engine runs; for library use and as
@@ -119,12 +177,16 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
 
     names = present if present is not None else tuple(compiled.columns)
     checks: dict[str, list[pa.Check]] = {name: [] for name in names}
+    table_checks: list[pa.Check] = []
     for rule in compiled.rules:
         failed = rule.on_typed
         if failed is None or rule.check == "nullable" or not all(c in checks for c in rule.columns):
             continue
-        column = compiled.columns[rule.columns[0]]
-        checks[column.name].append(pa.Check(_passes(failed, column.internal), name=rule.check))
+        if len(rule.columns) == 1 and rule.condition is None:
+            column = compiled.columns[rule.columns[0]]
+            checks[column.name].append(pa.Check(_passes(failed, column.internal), name=rule.check))
+        else:
+            table_checks.append(pa.Check(_rows_pass(compiled, rule), name=rule.check))
     return pa.DataFrameSchema(
         {
             name: pa.Column(
@@ -134,6 +196,7 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
             )
             for name in names
         },
+        checks=table_checks,
         strict=False,
     )
 
@@ -146,5 +209,21 @@ def _passes(failed: pl.Expr, internal: str) -> Callable[[Any], pl.LazyFrame]:
 
         renamed: pl.LazyFrame = data.lazyframe.select(pl.col(data.key).alias(internal))
         return renamed.select((~failed).alias(data.key))
+
+    return check
+
+
+def _rows_pass(compiled: CompiledContract, rule: CompiledRule) -> Callable[[Any], pl.LazyFrame]:
+    """A pandera frame-level check for a rule over several columns (compare, expression)."""
+
+    def check(data: Any) -> pl.LazyFrame:
+        import polars as pl
+
+        frame: pl.LazyFrame = data.lazyframe
+        if rule.condition is not None:
+            return frame.select(rule.condition.fill_null(True).alias("passed"))
+        internal = frame.select(pl.col(n).alias(compiled.columns[n].internal) for n in rule.columns)
+        assert rule.on_typed is not None
+        return internal.select((~rule.on_typed).alias("passed"))
 
     return check

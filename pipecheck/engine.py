@@ -216,7 +216,10 @@ def _value_findings(
     findings: list[Finding] = []
     for rule_id in sorted(tally.counts, key=lambda r: compiled.rule(r).order):
         rule = compiled.rule(rule_id)
-        examples = [_example(places, s.row, _shown(rule.columns, s.values)) for s in tally.samples.get(rule_id, ())]
+        named = len(rule.columns) > 1 or rule.condition is not None
+        examples = [
+            _example(places, s.row, _shown(rule.columns, s.values, named)) for s in tally.samples.get(rule_id, ())
+        ]
         column = rule.columns[0] if len(rule.columns) == 1 else ",".join(rule.columns)
         findings.append(
             Finding(
@@ -245,8 +248,9 @@ def _example(places: dict[int, Place], ordinal: int, value: str | None) -> Examp
     return Example(row=place.row, line=place.line, value=_clip(value))
 
 
-def _shown(columns: tuple[str, ...], values: tuple[str | None, ...]) -> str | None:
-    if len(columns) == 1:
+def _shown(columns: tuple[str, ...], values: tuple[str | None, ...], named: bool) -> str | None:
+    """The value of a row as an example; for a rule over several columns, each as name=value."""
+    if not named:
         return values[0]
     return ", ".join(f"{name}={value}" for name, value in zip(columns, values, strict=True))
 
