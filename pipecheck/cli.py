@@ -7,6 +7,7 @@ import functools
 import gc
 import json
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -191,7 +192,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="pipecheck", standalone_mode=True)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
+        code = exc.code if isinstance(exc.code, int) else ExitCode.USAGE
+        if code == ExitCode.INTERRUPTED:  # typer's answer to Ctrl-C, or SIGTERM (see entry)
+            _error("interrupted; no report was written")
+        return code
+    except KeyboardInterrupt:  # outside typer's command call; temporary files are already removed
+        _error("interrupted; no report was written")
+        return ExitCode.INTERRUPTED
     except Exception as exc:
         if show_traceback:
             raise
@@ -209,6 +216,10 @@ def _error(message: str, hint: str | None = None) -> None:
         sys.stderr.write(f"  hint: {hint}\n")
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def entry() -> None:
     """The `pipecheck` command."""
     # pandera imports hypothesis, when it is installed, for data synthesis pipecheck never uses
@@ -218,6 +229,8 @@ def entry() -> None:
     # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
     # when polars loads, which no module imported so far does; a user's own setting wins.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
+    # SIGTERM (a CI job cancelled, `timeout`) ends the run as Ctrl-C does: cleanup runs, exit 130.
+    signal.signal(signal.SIGTERM, _interrupt)
     code = main()
     # Interpreter teardown (a last garbage collection over the objects of pandas, pandera and
     # polars) took ~0.4 s after every run; everything pipecheck writes is closed by now.

@@ -61,7 +61,7 @@ def validate_file(
     scratch = scratch or Scratch()
     try:
         read_options = ReadOptions(compiled.contract.csv, options.max_examples, options.block_size)
-        reader = _contained(lambda: open_reader(path, read_options))
+        reader = _contained(lambda: open_reader(path, read_options), "the file")
         try:
             report.file_format = reader.format
             _validate(reader, compiled, options, report, scratch)
@@ -83,11 +83,11 @@ def validate_file(
 def _validate(
     reader: Reader, compiled: CompiledContract, options: Options, report: FileReport, scratch: Scratch
 ) -> None:
-    names = _contained(reader.columns)
+    names = _contained(reader.columns, reader.format)
     header = _header(names, compiled, reader)
     findings = list(header.findings)
     present = dict(header.positions)
-    schema = _contained(reader.schema)
+    schema = _contained(reader.schema, reader.format)
     if schema is not None:
         from pipecheck.storage_types import storage_findings
 
@@ -153,7 +153,7 @@ def _reading(reader: Reader, batches: Iterator[Batch], compiled: CompiledContrac
     must store its columns as the first one does (storage_types' rule, judged per file)."""
     judged: set[str | None] = {None}
     while True:
-        batch = _contained(lambda: next(batches, None))
+        batch = _contained(lambda: next(batches, None), reader.format)
         if batch is None:
             return
         source = batch.checkpoint.source
@@ -166,7 +166,7 @@ def _reading(reader: Reader, batches: Iterator[Batch], compiled: CompiledContrac
 def _judge_later_file(reader: Reader, source: str | None, batch: Batch, compiled: CompiledContract) -> None:
     from pipecheck.storage_types import storage_findings
 
-    schema = _contained(lambda: reader.schema(source))
+    schema = _contained(lambda: reader.schema(source), reader.format)
     if schema is None:
         return
     internal = {c.internal: c.name for c in compiled.columns.values()}
@@ -178,7 +178,7 @@ def _judge_later_file(reader: Reader, source: str | None, batch: Batch, compiled
         )
 
 
-def _contained(read: Callable[[], T]) -> T:
+def _contained(read: Callable[[], T], what: str) -> T:
     """Run a reader call; whatever it raises (corrupt or truncated data, a library's panic) is UnreadableFile."""
     try:
         return read()
@@ -188,7 +188,7 @@ def _contained(read: Callable[[], T]) -> T:
         raise
     except BaseException as exc:  # polars panics derive from BaseException
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        raise UnreadableFile(f"cannot read the file: {type(exc).__name__}{': ' + message if message else ''}") from None
+        raise UnreadableFile(f"cannot read {what}: {type(exc).__name__}{': ' + message if message else ''}") from None
 
 
 def _header(names: list[str], compiled: CompiledContract, reader: Reader) -> HeaderMatch:

@@ -13,6 +13,7 @@ class ExitCode(IntEnum):
     OK = 0
     VIOLATIONS = 1
     USAGE = 2
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
 
 
 class PipecheckError(Exception):
