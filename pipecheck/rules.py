@@ -158,9 +158,30 @@ MAX_LENGTH = ColumnRule(
     failed=lambda value, type_failed, spec: value.str.len_chars() > (spec.max_length or 0),
     message=lambda name, spec: f"{name} must have at most {spec.max_length} characters",
 )
+MULTIPLE_OF = ColumnRule(
+    "multiple_of",
+    ("multiple_of",),
+    "Values are not whole multiples of the column's step.",
+    applies=lambda spec: spec.multiple_of is not None,
+    # within a millionth of a step, so that 0.07 counts as 7 cents despite binary floats
+    failed=lambda value, type_failed, spec: (
+        ((value / spec.multiple_of) - (value / spec.multiple_of).round(0)).abs() > 1e-6
+    ),
+    message=lambda name, spec: f"{name} must be a multiple of {_show(spec.multiple_of)}",
+)
 
 # Report order within a column is this order.
-COLUMN_RULES: tuple[ColumnRule, ...] = (TYPE, NULLABLE, MIN, MAX, ALLOWED, PATTERN, MIN_LENGTH, MAX_LENGTH)
+COLUMN_RULES: tuple[ColumnRule, ...] = (
+    TYPE,
+    NULLABLE,
+    MIN,
+    MAX,
+    ALLOWED,
+    PATTERN,
+    MIN_LENGTH,
+    MAX_LENGTH,
+    MULTIPLE_OF,
+)
 
 COMPARE = TableRule("compare", ("checks.compare",), "Two columns of a row do not compare as the contract requires.")
 EXPRESSION = TableRule("expression", ("checks.expression",), "Rows do not satisfy a contract expression.")

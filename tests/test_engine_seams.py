@@ -160,9 +160,13 @@ def test_an_interrupted_run_removes_its_spill_files(sent: signal.Signals, tmp_pa
     data.write_bytes(noisy_csv(600_000))
     contract = tmp_path / "c.yaml"
     contract.write_text(CONTRACT, encoding="utf-8")
-    script = _INTERRUPTED if sent == signal.SIGINT else _INTERRUPTED.replace(
-        "from pipecheck.cli import main", "import signal\nfrom pipecheck.cli import _interrupt, main\n"
-        "signal.signal(signal.SIGTERM, _interrupt)"
+    script = (
+        _INTERRUPTED
+        if sent == signal.SIGINT
+        else _INTERRUPTED.replace(
+            "from pipecheck.cli import main",
+            "import signal\nfrom pipecheck.cli import _interrupt, main\nsignal.signal(signal.SIGTERM, _interrupt)",
+        )
     )
     process = subprocess.Popen(
         [sys.executable, "-c", script, str(data), str(contract)],
@@ -186,7 +190,9 @@ def test_an_interrupted_run_removes_its_spill_files(sent: signal.Signals, tmp_pa
 def test_decoding_registers_no_codec_error_handler_per_stream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     registered: list[str] = []
     original = codecs.register_error
-    monkeypatch.setattr(codecs, "register_error", lambda name, handler: registered.append(name) or original(name, handler))
+    monkeypatch.setattr(
+        codecs, "register_error", lambda name, handler: registered.append(name) or original(name, handler)
+    )
     path = tmp_path / "latin.csv"
     path.write_bytes("id,note\n1,caf\xe9\n2,\xff\n".encode("latin-1"))
     compiled = compile_contract(parse_contract(CONTRACT))
@@ -202,7 +208,7 @@ def test_column_names_that_polars_reads_as_expressions_are_plain_names(tmp_path:
         "  c0: {type: string}\n"
     )
     path = tmp_path / "d.csv"
-    path.write_text('*,^a.*$,c0\n-1,1,x\n2,1,y\n', encoding="utf-8")
+    path.write_text("*,^a.*$,c0\n-1,1,x\n2,1,y\n", encoding="utf-8")
     report = validate_file(path, "d", compile_contract(contract), "c", Options())
     found = {(f.check, f.column): [(e.row, e.value) for e in f.examples] for f in report.findings}
     assert found == {("min", "*"): [(1, "-1")], ("unique", "^a.*$"): [(1, "1"), (2, "1")]}

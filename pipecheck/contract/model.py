@@ -45,6 +45,9 @@ class ColumnSpec(_Strict):
     pattern: str | None = Field(None, description="RE2 regular expression every value must fully match.")
     min_length: NonNegativeInt | None = Field(None, description="Shortest allowed string length.")
     max_length: NonNegativeInt | None = Field(None, description="Longest allowed string length.")
+    multiple_of: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = Field(
+        None, description="Numbers only: every value is a whole multiple of it (e.g. 0.01 for cents)."
+    )
     format: str | None = Field(None, description="strftime format for date/datetime columns.")
     timezone: Literal["aware", "naive"] | None = Field(
         None, description="datetime only: values must (aware) or must not (naive) carry an offset."
@@ -84,6 +87,8 @@ class ColumnSpec(_Strict):
                 raise ValueError(f"min ({self.min!r}) is greater than max ({self.max!r})")
         if self.min_length is not None and self.max_length is not None and self.min_length > self.max_length:
             raise ValueError(f"min_length ({self.min_length}) is greater than max_length ({self.max_length})")
+        if self.multiple_of is not None and self.type not in NUMERIC_TYPES:
+            raise ValueError(f"multiple_of: only for integer and float columns, not {self.type}")
         for key in ("pattern", "min_length", "max_length"):
             if getattr(self, key) is not None and self.type != "string":
                 raise ValueError(f"{key}: only for string columns, not {self.type}")
