@@ -83,7 +83,7 @@ def test_a_truncated_file_in_a_real_process_prints_no_traceback(tmp_path: Path) 
     assert run.returncode == 1, run.stderr
     assert run.stderr == ""
     (file,) = json.loads(run.stdout)["files"]
-    assert [f["check"] for f in file["findings"]][0] == "unreadable"
+    assert file["findings"][0]["check"] == "unreadable"
 
 
 def _spilling(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:

@@ -68,6 +68,8 @@ def sniff_text_format(head: bytes, suffix: str) -> str:
             break
     if name.endswith(JSONL_SUFFIXES):
         return "jsonl"
+    if name.endswith((".csv", ".tsv")):
+        return "csv"
     head = head.removeprefix(b"\xef\xbb\xbf").lstrip(_WHITESPACE)
     return "jsonl" if head.startswith(b"{") else "csv"
 

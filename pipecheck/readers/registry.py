@@ -15,8 +15,6 @@ READERS: dict[str, str] = {
     "jsonl": "pipecheck.readers.jsonl:JsonLinesReader",
     "parquet": "pipecheck.readers.parquet:ParquetReader",
 }
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-COMPRESSION_SUFFIXES = (".gz", ".bz2", ".xz", ".zst")
 
 
 def open_reader(path: Path, options: ReadOptions) -> Reader:
@@ -61,14 +59,9 @@ def _decompressed_head(path: Path, compression: str) -> bytes:
 
 
 def _text_format(path: Path, head: bytes) -> str:
-    name = path.name.lower()
-    for suffix in COMPRESSION_SUFFIXES:
-        name = name.removesuffix(suffix)
-    if name.endswith(JSONL_SUFFIXES):
-        return "jsonl"
-    if name.endswith((".csv", ".tsv", ".txt")):
-        return "csv"
-    return "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
+    from pipecheck.readers.jsonl import sniff_text_format
+
+    return sniff_text_format(head, "".join(path.suffixes))
 
 
 def _binary(head: bytes) -> bool:

@@ -75,7 +75,10 @@ FAILING_ROWS = {"==": [1, 2, 4], "!=": [3], "<": [3, 4], "<=": [4], ">": [1, 2, 
 
 @pytest.mark.parametrize("op", FAILING_ROWS)
 def test_every_operator_compares_numbers_row_by_row(op: str, tmp_path: Path) -> None:
-    contract = f"contract: c\ncolumns:\n  a: {{type: integer}}\n  b: {{type: float}}\nchecks:\n  compare: [{{left: a, op: '{op}', right: b}}]\n"
+    contract = (
+        "contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: float}\n"
+        f"checks:\n  compare: [{{left: a, op: '{op}', right: b}}]\n"
+    )
     path = tmp_path / "c.csv"
     path.write_text("a,b\n1,2\n1,2.0\n5,5\n3,1.5\n", encoding="utf-8")
     report = validate_file(path, "c", compile_contract(parse_contract(contract)), "c", Options())
