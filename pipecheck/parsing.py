@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipecheck.contract.model import DEFAULT_DATE_FORMAT, ColumnSpec
+from pipecheck.contract.model import DEFAULT_DATE_FORMAT, ColumnSpec, polars_dtypes
 
 INTEGER_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
@@ -17,14 +17,7 @@ FALSE_WORDS = ("false", "f", "no", "n", "0")
 ISO_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
 ISO_AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z")
 
-POLARS_TYPES: dict[str, pl.DataType] = {
-    "integer": pl.Int64(),
-    "float": pl.Float64(),
-    "string": pl.String(),
-    "boolean": pl.Boolean(),
-    "date": pl.Date(),
-    "datetime": pl.Datetime("us"),
-}
+POLARS_TYPES: dict[str, pl.DataType] = polars_dtypes()
 
 TYPE_EXPECTATIONS = {
     "integer": "an integer (digits with an optional sign; no separators, decimals or exponents)",

@@ -313,23 +313,12 @@ class CsvReader:
     def file_findings(self) -> list[Finding]:
         findings = []
         if self.decode_log.count:
-            findings.append(self._decode_finding())
+            findings.append(self.decode_log.finding(self.dialect.encoding))
         if self._malformed:
             findings.append(self._malformed_finding())
         if self._open_quote is not None:
             findings.append(_open_quote_finding(self._open_quote))
         return findings
-
-    def _decode_finding(self) -> Finding:
-        log = self.decode_log
-        return Finding(
-            "encoding",
-            f"{log.count} byte sequence(s) are not valid {self.dialect.encoding}; "
-            "shown as U+FFFD, the rest of the file was checked",
-            count=log.count,
-            examples=[Example(line=p.line, value=p.preview, byte_offset=p.byte_offset) for p in log.examples],
-            hint="declare the file's encoding in the contract (csv.encoding: latin-1, cp1252, utf-16, ...)",
-        )
 
     def _malformed_finding(self) -> Finding:
         width = len(self.columns())

@@ -392,18 +392,7 @@ class JsonLinesReader:
     def file_findings(self) -> list[Finding]:
         findings: list[Finding] = []
         if self.decode_log.count:
-            log = self.decode_log
-            encoding = self.options.dialect.encoding
-            findings.append(
-                Finding(
-                    "encoding",
-                    f"{log.count} byte sequence(s) are not valid {encoding}; shown as U+FFFD, "
-                    "the rest of the file was checked",
-                    count=log.count,
-                    examples=[Example(line=p.line, value=p.preview, byte_offset=p.byte_offset) for p in log.examples],
-                    hint="declare the file's encoding in the contract (csv.encoding: latin-1, cp1252, utf-16, ...)",
-                )
-            )
+            findings.append(self.decode_log.finding(self.options.dialect.encoding))
         if self._malformed:
             findings.append(
                 Finding(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
+from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
 
 COMPRESSIONS = {"gzip", "bz2", "xz", "zstd"}
@@ -138,6 +139,17 @@ class DecodeLog:
             self.count += 1
             if len(self.examples) < self.keep:
                 self.examples.append(problem)
+
+    def finding(self, encoding: str) -> Finding:
+        """The file's `encoding` finding (call when count > 0)."""
+        return Finding(
+            "encoding",
+            f"{self.count} byte sequence(s) are not valid {encoding}; "
+            "shown as U+FFFD, the rest of the file was checked",
+            count=self.count,
+            examples=[Example(line=p.line, value=p.preview, byte_offset=p.byte_offset) for p in self.examples],
+            hint="declare the file's encoding in the contract (csv.encoding: latin-1, cp1252, utf-16, ...)",
+        )
 
 
 class DecodedStream(io.RawIOBase):
