@@ -185,8 +185,7 @@ def show_config(
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (0 holds, 1 violations, 2 usage/contract/internal error)."""
-    # Imports and polars' Python layer allocate many objects that live to the end of the run: at
-    # the default threshold (700) the cyclic GC ran often enough to take ~15% of the main thread.
+    # Most objects of a run live to its end: a rarer cyclic GC (bench/README.md).
     gc.set_threshold(100000, 50, 100)
     show_traceback = "--traceback" in (sys.argv[1:] if argv is None else argv)
     try:
@@ -222,18 +221,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def entry() -> None:
     """The `pipecheck` command."""
-    # pandera imports hypothesis, when it is installed, for data synthesis pipecheck never uses
-    # (0.4-0.5 s of start-up); this process is pipecheck's own, so it goes without.
-    sys.modules.setdefault("hypothesis", None)  # type: ignore[arg-type]
-    # polars' allocator (jemalloc) gives each of its threads' arenas memory it keeps: one arena
-    # cut peak RSS at 5M rows from ~460 to ~315 MB (Parquet) at no cost in time. It is read
-    # when polars loads, which no module imported so far does; a user's own setting wins.
+    # One jemalloc arena for polars' threads: less memory kept, as fast (bench/README.md); read
+    # when polars loads, which nothing imported so far does; a user's own setting wins.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
     # SIGTERM (a CI job cancelled, `timeout`) ends the run as Ctrl-C does: cleanup runs, exit 130.
     signal.signal(signal.SIGTERM, _interrupt)
     code = main()
-    # Interpreter teardown (a last garbage collection over the objects of pandas, pandera and
-    # polars) took ~0.4 s after every run; everything pipecheck writes is closed by now.
+    # No interpreter teardown (a last GC over every object: bench/README.md); all output is closed.
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError):  # a closed pipe (`pipecheck ... | head`): nothing more to write
             stream.flush()

@@ -36,9 +36,8 @@ _STORES = itertools.count()
 class KeyStore:
     """The key values of every row (with its ordinal) by hash partition, in memory or spilled to disk.
 
-    Rows are split into partitions as they arrive (on the checking threads, ~5 ms per 100k rows),
-    so the search at the end handles one partition at a time: 5M int keys in ~0.1 s and ~6 MB
-    above the stored keys (the whole set at once: 0.26 s and 90 MB).
+    Rows are split into partitions as they arrive, so the search at the end handles one partition
+    at a time (faster and smaller than the whole set at once: bench/README.md).
     """
 
     scratch: Scratch = field(default_factory=Scratch)
@@ -121,8 +120,8 @@ def _duplicated_rows(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """Rows whose key occurs more than once in `frame` (one hash partition of the keys).
 
     Only the key values are sorted, not the rows: the keys equal to their sorted neighbour are the
-    repeated ones, and the rows holding them are picked out. An arg-sort and gather of the rows
-    took 3x as long on shuffled keys (5M int keys: 0.8 s against 0.23 s for all 16 partitions).
+    repeated ones, and the rows holding them are picked out (an arg-sort and gather of the rows
+    was 3x slower on shuffled keys: bench/README.md).
     """
     import polars as pl
 

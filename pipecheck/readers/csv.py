@@ -13,6 +13,7 @@ import csv
 import functools
 import io
 import re
+import threading
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -358,14 +359,31 @@ def _open_quote_finding(place: RecordPlace) -> Finding:
     )
 
 
-@contextlib.contextmanager
-def _field_size_limit() -> Iterator[None]:
-    """The stdlib csv module's field limit raised for one use (it is process-wide state)."""
-    before = csv.field_size_limit(MAX_RECORD_BYTES)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(before)
+class _FieldSizeLimit:
+    """The stdlib csv module's field limit (process-wide state) raised while any reader here uses
+    the module, and put back when the last one is done."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+        self.before = 0
+
+    @contextlib.contextmanager
+    def raised(self) -> Iterator[None]:
+        with self.lock:
+            if not self.users:
+                self.before = csv.field_size_limit(MAX_RECORD_BYTES)
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if not self.users:
+                    csv.field_size_limit(self.before)
+
+
+_field_size_limit = _FieldSizeLimit().raised
 
 
 def _quoting(dialect: CsvDialect) -> Quoting:

@@ -34,7 +34,7 @@ class ParquetReader:
     def _open(self) -> list[str]:
         """The file(s); the first one's footer is read and must be Parquet.
 
-        pyarrow.parquet, not pyarrow.dataset: the dataset module takes 0.7 s to import, for a
+        pyarrow.parquet, not pyarrow.dataset, whose import is slow (bench/README.md), for a
         schema and a row count the footers give.
         """
         if self._files is None:
@@ -91,8 +91,8 @@ class ParquetReader:
         """Slices of the wanted columns, file by file; a later file of a directory must have every
         wanted column (the engine judges its stored types with `schema(source)`).
 
-        polars pushes each slice down to the pages it needs: 5M rows read in ~1 s with a peak of
-        ~125 MB, where pyarrow's iter_batches decoded whole row groups (2x the time, 5x the memory).
+        polars pushes each slice down to the pages it needs, where pyarrow's iter_batches decodes
+        whole row groups (bench/README.md).
         """
         import polars as pl
         import pyarrow as pa
