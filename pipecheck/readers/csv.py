@@ -63,9 +63,28 @@ class _Layout:
     ends: Positions
     start_lines: Positions
     end_lines: Positions
-    fields: Positions
+    fields: Positions | None  # fields per record; None: not counted (see _with_fields)
     lines: int
     open_quote: bool  # the last record runs to the end of the block inside quotes
+
+    @property
+    def counted_fields(self) -> Positions:
+        assert self.fields is not None, "fields not counted: see _with_fields"
+        return self.fields
+
+    def head(self, records: int) -> _Layout:
+        """The layout of the block holding the first `records` records (cut after the last one's line end)."""
+        lines = int(self.end_lines[records - 1]) + 1
+        fields = None if self.fields is None else self.fields[:records]
+        return _Layout(
+            self.starts[:records],
+            self.ends[:records],
+            self.start_lines[:records],
+            self.end_lines[:records],
+            fields,
+            lines,
+            False,
+        )
 
 
 class CsvReader:
@@ -157,6 +176,8 @@ class CsvReader:
         are parsed by polars and checked to hold exactly `width` fields per line; every other block
         goes to pyarrow's parser, which counts and skips malformed rows.
         """
+        import numpy as np
+
         width = len(self.columns())
         d = self.dialect
         decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting)
@@ -165,10 +186,11 @@ class CsvReader:
         plain = _PlainText(d, width, wanted)
         header_pending = d.header
         line, record, row, offset = 1, 1, 0, 0
-        for whole, at_end in blocks:
-            block, start = whole, offset
+        for whole, at_end, cut_layout in blocks:
+            block, start, known = whole, offset, cut_layout
             offset += len(block)
             if header_pending:
+                known = None  # the layout of the block after the header is worked out again
                 layout = self._layout(block, at_end)
                 if not layout.starts.size:
                     line += layout.lines
@@ -189,12 +211,16 @@ class CsvReader:
                 line += _lines_in(block)
                 record += rows
             else:
-                layout = self._layout(block, at_end)
-                frame = self._parse_block(block, width, wanted, layout)
-                valid = layout.fields == width
-                if int(valid.sum()) != frame.height:  # the vectorised layout disagrees with the parser
-                    layout = _layout_by_csv_module(block, self.dialect, at_end)
-                    valid = layout.fields == width
+                layout = known or self._layout(block, at_end)
+                frame, skipped = self._parse_block(block, width, wanted, layout)
+                if not skipped and frame.height == layout.starts.size:
+                    valid = np.ones(frame.height, dtype=bool)
+                else:
+                    layout = _with_fields(layout, block, self.dialect)
+                    valid = np.equal(layout.counted_fields, width)
+                    if int(valid.sum()) != frame.height:  # the vectorised layout disagrees with the parser
+                        layout = _layout_by_csv_module(block, self.dialect, at_end)
+                        valid = np.equal(layout.counted_fields, width)
                 rows = frame.height
                 point = Checkpoint(len(self.checkpoints.points), row, rows, record, line, (start, offset))
                 if int(valid.sum()) == rows:
@@ -245,15 +271,18 @@ class CsvReader:
                 line + int(layout.end_lines[i]),
                 multiline,
             )
-            self._malformed_examples.append((place, int(layout.fields[i])))
+            fields_in = layout.fields[i] if layout.fields is not None else 0
+            self._malformed_examples.append((place, int(fields_in)))
 
     def _open_record(self, block: bytes, layout: _Layout, row: int, line: int) -> RecordPlace:
         text = block[int(layout.starts[-1]) :].decode("utf-8", errors="replace")
         preview = text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 3] + "..."
         return RecordPlace(row, line + int(layout.start_lines[-1]), preview, line + int(layout.end_lines[-1]), True)
 
-    def _parse_block(self, block: bytes, width: int, wanted: Mapping[str, int], layout: _Layout) -> pl.DataFrame:
-        """One block of whole records, parsed by pyarrow: malformed rows are skipped (the layout counts them)."""
+    def _parse_block(
+        self, block: bytes, width: int, wanted: Mapping[str, int], layout: _Layout
+    ) -> tuple[pl.DataFrame, int]:
+        """One block of whole records, parsed by pyarrow, and how many malformed rows it skipped."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
 
@@ -266,6 +295,12 @@ class CsvReader:
         include = [positional[pos] for pos in wanted.values()] or positional[:1]
         if block.startswith(BOM):
             block = b"\n" + block  # pyarrow drops a BOM at the start of its input; mid-file it is data
+        skipped: list[object] = []  # appended from pyarrow's threads (list.append is atomic)
+
+        def skip(row: object) -> str:
+            skipped.append(row)
+            return "skip"
+
         try:
             table = pacsv.read_csv(
                 pa.py_buffer(block),
@@ -277,7 +312,7 @@ class CsvReader:
                     escape_char=d.escapechar or False,
                     newlines_in_values=True,
                     ignore_empty_lines=True,
-                    invalid_row_handler=lambda row: "skip",
+                    invalid_row_handler=skip,
                 ),
                 convert_options=pacsv.ConvertOptions(
                     column_types={name: pa.string() for name in positional},
@@ -291,7 +326,7 @@ class CsvReader:
         except (pa.ArrowException, OSError) as exc:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UnreadableFile(f"cannot parse as CSV: {message}") from None
-        return _frame(table.columns, list(wanted) or ["__row__"])
+        return _frame(table.columns, list(wanted) or ["__row__"]), len(skipped)
 
     # ------------------------------------------------------------ after reading
 
@@ -453,32 +488,47 @@ def _layout_by_quote_parity(block: bytes, dialect: CsvDialect, at_end: bool) -> 
     crlf = (content_ends > starts) & (data[np.maximum(content_ends - 1, 0)] == CR) & (content_ends < len(block))
     content_ends[crlf] -= 1
     non_blank = content_ends > starts
-    delimiters = np.flatnonzero(data == delimiter[0])
-    outside = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
-    fields = np.bincount(np.searchsorted(record_ends, outside), minlength=starts.size)[: starts.size] + 1
     return _Layout(
         starts[non_blank],
         content_ends[non_blank],
         start_lines[non_blank],
         end_lines[non_blank],
-        fields[non_blank],
+        None,
         lines,
         open_quote and at_end,
     )
+
+
+def _with_fields(layout: _Layout, block: bytes, dialect: CsvDialect) -> _Layout:
+    """The layout with each record's field count: delimiters outside quotes, plus one."""
+    import dataclasses
+
+    import numpy as np
+
+    if layout.fields is not None:
+        return layout
+    data = np.frombuffer(block, dtype=np.uint8)
+    quotes = np.flatnonzero(data == dialect.quotechar.encode()[0])
+    delimiters = np.flatnonzero(data == dialect.delimiter.encode()[0])
+    outside = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
+    # a delimiter belongs to the first record that ends after it (blank records hold none)
+    record = np.searchsorted(layout.ends, outside, side="left")
+    fields = np.bincount(record, minlength=layout.starts.size)[: layout.starts.size] + 1
+    return dataclasses.replace(layout, fields=fields)
 
 
 def _quotes_well_formed(data: Any, quotes: Positions, delimiter: int) -> bool:
     import numpy as np
 
     size = data.size
-    field_start = {delimiter, LF, CR}
     opening, closing = quotes[0::2], quotes[1::2]
     before = data[np.maximum(opening - 1, 0)]
     doubled = np.zeros(opening.size, dtype=bool)
     doubled[1:] = opening[1:] == closing[: opening.size - 1] + 1
-    opens_field = (opening == 0) | np.isin(before, list(field_start)) | doubled
+    opens_field = (opening == 0) | (before == delimiter) | (before == LF) | (before == CR) | doubled
     after = data[np.minimum(closing + 1, size - 1)]
-    closes_field = (closing + 1 >= size) | np.isin(after, [*field_start, data[quotes[0]]])
+    quote = data[quotes[0]]
+    closes_field = (closing + 1 >= size) | (after == delimiter) | (after == LF) | (after == CR) | (after == quote)
     return bool(opens_field.all() and closes_field.all())
 
 
@@ -555,8 +605,8 @@ class _RecordBlocks:
         self.escape = dialect.escapechar.encode() if dialect.escapechar else None
         self.quoting = _quoting(dialect)
 
-    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
-        """(block, at_end) pairs; at_end: the block runs to the end of the file."""
+    def __iter__(self) -> Iterator[tuple[bytes, bool, _Layout | None]]:
+        """(block, at_end, layout if known) triples; at_end: the block runs to the end of the file."""
         held = b""
         eof = False
         while not eof or held:
@@ -574,9 +624,9 @@ class _RecordBlocks:
                 pieces = [buffer]
                 if eof:
                     if buffer:
-                        yield buffer, True
+                        yield buffer, True, None
                     return
-                cut = self._last_record_end(buffer)
+                cut, layout = self._last_record_end(buffer)
                 if cut:
                     break
                 if length > MAX_RECORD_BYTES:
@@ -585,26 +635,26 @@ class _RecordBlocks:
                     )
                 target = length + self.size
             held = buffer[cut:]
-            yield buffer[:cut], False
+            yield buffer[:cut], False, layout
 
-    def _last_record_end(self, buffer: bytes) -> int:
-        """The offset after the last line break outside quotes (0: none); the buffer is not the file's end."""
-        last_lf = buffer.rfind(b"\n")
+    def _last_record_end(self, buffer: bytes) -> tuple[int, _Layout | None]:
+        """The offset after the last line break outside quotes (0: none), and the layout of the block
+        up to there where it was worked out on the way; the buffer is not the file's end."""
         if self.quote not in buffer and (self.escape is None or self.escape not in buffer):
+            last_lf = buffer.rfind(b"\n")
             if last_lf >= 0:
-                return last_lf + 1
+                return last_lf + 1, None
             last_cr = buffer.rfind(b"\r", 0, len(buffer) - 1)
-            return last_cr + 1 if last_cr >= 0 else 0
+            return (last_cr + 1 if last_cr >= 0 else 0), None
         layout = _layout_by_quote_parity(buffer, self.dialect, False)
-        if layout is not None:
-            ends = layout.ends
-            # the last record may be incomplete: cut after the last record that a line break ends
-            complete = ends[(ends < len(buffer)) & ~_runs_open(layout, buffer)] if ends.size else ends
-            if not complete.size:
-                return 0
-            cut = _after(buffer, int(complete[-1]))
-            return cut if cut < len(buffer) or buffer.endswith(b"\n") else 0
-        return self._exact_cut(buffer)
+        if layout is None:
+            return self._exact_cut(buffer), None
+        # the last record may be incomplete: cut after the last record that a line break ends
+        complete = int(((layout.ends < len(buffer)) & ~_runs_open(layout, buffer)).sum())
+        if not complete:
+            return 0, None
+        cut = _after(buffer, int(layout.ends[complete - 1]))
+        return cut, layout.head(complete)
 
     def _exact_cut(self, buffer: bytes) -> int:
         """The cut found line by line with the quote rules of pyarrow's parser (slow; unusual dialects)."""
