@@ -181,3 +181,19 @@ def _retry_stripped(frame: pl.DataFrame, typed: pl.DataFrame, columns: list[Comp
         mask = typed[column.type_failed].scatter(rows, False)
         patched += [values, mask]
     return typed.with_columns(patched) if patched else typed
+
+
+def run_once(compiled: CompiledContract) -> None:
+    """Evaluate every rule once, on a tiny text frame and a one-row typed frame: a contract that
+    cannot run fails here, before any data is read, not in the middle of a file."""
+    names = list(compiled.columns)
+    text = pl.DataFrame(
+        {c.internal: ["", "x", "1", "2024-01-31"] for c in compiled.columns.values()},
+        schema=dict.fromkeys((c.internal for c in compiled.columns.values()), pl.String),
+    )
+    check_batch(plan_checks(compiled, names, text=True, max_examples=1), text)
+    typed = pl.DataFrame(
+        {c.internal: [None] for c in compiled.columns.values()},
+        schema={c.internal: POLARS_TYPES[c.spec.type] for c in compiled.columns.values()},
+    )
+    check_batch(plan_checks(compiled, names, text=False, max_examples=1), typed)

@@ -52,13 +52,16 @@ def match_header(names: list[str], contract: Contract, *, delimiter: str | None 
 
     declared = contract.columns
     extra = [n for n in first_position if n not in declared]
-    by_norm = {_norm(n): n for n in extra}
+    by_norm: dict[str, list[str]] = {}
+    for n in extra:
+        by_norm.setdefault(_norm(n), []).append(n)
     missing: list[str] = []
     for name, spec in declared.items():
         if name in first_position:
             result.positions[name] = first_position[name]
             continue
-        near = by_norm.get(_norm(name))
+        candidates = by_norm.get(_norm(name))
+        near = candidates.pop(0) if candidates else None
         if near is not None:
             result.findings.append(
                 Finding(

@@ -14,7 +14,7 @@ from pipecheck.compile import CompiledContract, compile_contract
 from pipecheck.config import Settings, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
-from pipecheck.errors import ConfigError, UsageError
+from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageError
 from pipecheck.findings import FileReport, RunReport, Severity
 
 if TYPE_CHECKING:
@@ -94,6 +94,19 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _runnable(compiled: CompiledContract, path: Path) -> CompiledContract:
+    """The compiled contract, once it has run on a tiny frame; one that cannot run is a contract error."""
+    from pipecheck.checking import run_once
+
+    try:
+        run_once(compiled)
+    except Exception as exc:  # a rule the model let through but the engine cannot evaluate
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        problem = ContractProblem(_display(path), 1, 1, "", f"the contract cannot run: {type(exc).__name__}: {reason}")
+        raise ContractError([problem]) from None
+    return compiled
+
+
 def run(request: Request) -> RunReport:
     """Validate every file of the request; a file that fails never stops the others."""
     from pipecheck.engine import Options, validate_file
@@ -119,7 +132,7 @@ def run(request: Request) -> RunReport:
     compiled: dict[Path, CompiledContract] = {}
     for _, contract_path in plan:
         if contract_path not in compiled:
-            compiled[contract_path] = compile_contract(catalog.load(contract_path))
+            compiled[contract_path] = _runnable(compile_contract(catalog.load(contract_path)), contract_path)
 
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress

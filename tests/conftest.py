@@ -92,3 +92,14 @@ def validate_json(tmp_path: Path, cli: Callable[..., Result]) -> Callable[..., t
         return result.exit_code, json.loads(result.stdout) if result.stdout.strip() else None
 
     return _validate
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `slow` run only when asked for (`pytest -m slow`); `make test` stays quick."""
+    expression = config.getoption("markexpr") or ""
+    if "slow" in expression and "not slow" not in expression:
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -6,9 +6,9 @@ import codecs
 import datetime as dt
 import difflib
 import json
+import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import re2
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
 
 if TYPE_CHECKING:
@@ -58,11 +58,28 @@ class ColumnSpec(_Strict):
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
+        """Compiled by the engine that runs it (polars: Rust `regex` syntax), anchored as it runs."""
         if value is not None:
+            import polars as pl
+
             try:
-                re2.compile(value)
-            except re2.error as exc:
-                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+                pl.Series([""], dtype=pl.String).str.contains(f"^(?:{value})$")
+            except pl.exceptions.PolarsError as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {_regex_reason(exc)}") from None
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _format_parses(cls, value: str | None) -> str | None:
+        """A strftime format the engine's parser accepts (polars refuses, say, an hour without minutes)."""
+        if value is not None:
+            import polars as pl
+
+            try:
+                pl.Series(["2024-01-31"], dtype=pl.String).str.strptime(pl.Datetime("us"), value, strict=False)
+            except pl.exceptions.PolarsError as exc:
+                reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise ValueError(f"format {value!r} is not one the parser accepts: {reason}") from None
         return value
 
     @model_validator(mode="after")
@@ -73,13 +90,18 @@ class ColumnSpec(_Strict):
                 continue
             if self.type in NUMERIC_TYPES and (isinstance(bound, bool) or not isinstance(bound, int | float)):
                 raise ValueError(f"{key}: expected a number, got {bound!r}")
+            if isinstance(bound, float) and not math.isfinite(bound):
+                raise ValueError(f"{key}: expected a finite number, got {bound!r}")
             if self.type in TEMPORAL_TYPES:
                 parse_temporal_bound(bound, self.type)
             if self.type in ("string", "boolean"):
                 raise ValueError(f"{key}: not supported for {self.type} columns (use min_length/max_length)")
         if self.min is not None and self.max is not None:
             low, high = (
-                (parse_temporal_bound(self.min, self.type), parse_temporal_bound(self.max, self.type))
+                (
+                    _comparable(parse_temporal_bound(self.min, self.type)),
+                    _comparable(parse_temporal_bound(self.max, self.type)),
+                )
                 if self.type in TEMPORAL_TYPES
                 else (self.min, self.max)
             )
@@ -104,6 +126,20 @@ class ColumnSpec(_Strict):
         return self
 
 
+def _regex_reason(exc: Exception) -> str:
+    """The line of polars' regex error that says what is wrong (it quotes the pattern first)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    said = [line for line in lines if line.startswith("error:")]
+    return said[0].removeprefix("error:").strip() if said else (lines[0] if lines else type(exc).__name__)
+
+
+def _comparable(value: dt.date | dt.datetime) -> dt.date | dt.datetime:
+    """An aware datetime as naive UTC, as the engine compares it: aware and naive bounds compare."""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
+
+
 def _check_allowed_value(value: Any, column_type: str) -> None:
     ok = {
         "integer": isinstance(value, int) and not isinstance(value, bool),
@@ -114,7 +150,14 @@ def _check_allowed_value(value: Any, column_type: str) -> None:
         "datetime": isinstance(value, str | dt.datetime),
     }[column_type]
     if not ok:
-        raise ValueError(f"allowed: value {value!r} is not a {column_type}")
+        raise ValueError(f"allowed: value {value!r} is not {'an' if column_type == 'integer' else 'a'} {column_type}")
+    if column_type in TEMPORAL_TYPES:
+        try:
+            parse_temporal_bound(value, column_type)
+        except ValueError as exc:
+            raise ValueError(f"allowed: {exc}") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"allowed: expected a finite number, got {value!r}")
 
 
 def parse_temporal_bound(bound: Any, column_type: str) -> dt.date | dt.datetime:
