@@ -18,7 +18,7 @@ import polars as pl
 
 from pipecheck.compile import CompiledColumn, CompiledContract, CompiledRule
 from pipecheck.parsing import POLARS_TYPES, parse_expr
-from pipecheck.storage_types import convert_frame
+from pipecheck.storage_types import stored_values
 
 ORDINAL = "__ordinal__"
 _NO_CSE = pl.QueryOptFlags(comm_subexpr_elim=False)
@@ -101,7 +101,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     if plan.text:
         typed = _typed(plan, frame)
     else:
-        typed = convert_frame(frame.select(c.internal for c in plan.columns), plan.types)
+        typed = stored_values(frame.select(c.internal for c in plan.columns), plan.types)
     if plan.conditions:
         # `expression` rules name columns as the contract does: evaluated on those columns alone.
         masks = typed.lazy().select(plan.condition_inputs).select(plan.conditions).collect()
@@ -109,12 +109,11 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     hits: list[Hits] = []
     if plan.rules:
         counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
-        source = frame if plan.text else typed
         for i, rule in enumerate(plan.rules):
             count, first = counts[2 * i], counts[2 * i + 1]
             if not count:
                 continue
-            shown = [_texts(source, rule, name, first, plan) for name in rule.columns]
+            shown = [_texts(frame, typed, name, first, plan) for name in rule.columns]
             values = tuple(zip(*shown, strict=True))
             hits.append(Hits(rule.id, int(count), tuple(int(o) for o in first), values))
     keys = tuple(
@@ -124,10 +123,18 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     return Partial(rows=frame.height, hits=tuple(hits), keys=keys)
 
 
-def _texts(source: pl.DataFrame, rule: CompiledRule, name: str, rows: list[int], plan: CheckPlan) -> list[str | None]:
+def _texts(frame: pl.DataFrame, typed: pl.DataFrame, name: str, rows: list[int], plan: CheckPlan) -> list[str | None]:
+    """The failing rows' values as shown: the text as written; a stored value in the contract's
+    type (zoned timestamps in UTC), or as stored where it has none there."""
     column = next(c for c in plan.columns if c.name == name)
-    values = source[column.internal].gather(rows)
-    return values.to_list() if plan.text else values.cast(pl.String).to_list()
+    if plan.text:
+        return list(frame[column.internal].gather(rows).to_list())
+    converted = typed[column.internal].gather(rows).cast(pl.String)
+    stored = frame[column.internal].gather(rows)
+    if stored.dtype.is_temporal():  # beyond the calendar polars may not print it: the stored number
+        unit = getattr(stored.dtype, "time_unit", None) or "days"
+        stored = stored.to_physical().cast(pl.String) + f" {unit} since 1970-01-01"
+    return list(converted.fill_null(stored.cast(pl.String)).to_list())
 
 
 def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:

@@ -198,11 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # outside typer's command call; temporary files are already removed
         _error("interrupted; no report was written")
         return ExitCode.INTERRUPTED
-    except Exception as exc:
-        if show_traceback:
+    except BaseException as exc:  # also a Rust panic in polars or pyarrow (pyo3's PanicException)
+        if show_traceback or isinstance(exc, GeneratorExit):
             raise
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         _error(
-            f"internal error: {type(exc).__name__}: {exc}",
+            f"internal error: {type(exc).__name__}: {first}",
             "this is a pipecheck bug; rerun with --traceback and report it",
         )
         return ExitCode.USAGE

@@ -104,16 +104,12 @@ def _column_rule(rule_id: int, kind: ColumnRule, column: CompiledColumn, positio
             return None
         return failed.fill_null(False) if kind.ignores_nulls else failed
 
-    parsed = column.spec.type != "string"
+    # Text that does not parse, or a stored value with no value in the type, fails `type`.
+    type_failed = pl.col(column.type_failed) if column.spec.type != "string" else None
+    failed = build(type_failed)
+    message = kind.message(column.name, column.spec)
     return CompiledRule(
-        rule_id,
-        kind.name,
-        (column.name,),
-        kind.message(column.name, column.spec),
-        column.severity,
-        (column.index, position),
-        build(pl.col(column.type_failed) if parsed else None),
-        build(None),
+        rule_id, kind.name, (column.name,), message, column.severity, (column.index, position), failed, failed
     )
 
 

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from pipecheck.compile import CompiledContract
 from pipecheck.findings import Finding
-from pipecheck.readers import UnreadableFile
 
 if TYPE_CHECKING:
     import polars as pl
@@ -71,18 +70,43 @@ def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dic
     return plan
 
 
-def convert_frame(frame: pl.DataFrame, types: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Cast stored columns to the contract's canonical types (time zones normalised to UTC)."""
+# Years 1 to 9999 (Python's datetime range, which contract bounds use) in each unit since 1970.
+_CALENDAR_DAYS = (-719_162, 2_932_896)
+_PER_DAY = {"ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _in_calendar(column: pl.Expr, stored: pl.DataType) -> pl.Expr:
+    """Whether a stored date/timestamp lies in years 1-9999; polars cannot even print some beyond."""
     import polars as pl
 
-    columns = []
+    low, high = _CALENDAR_DAYS
+    physical = column.to_physical().cast(pl.Int64)
+    if isinstance(stored, pl.Date):
+        return physical.is_between(low, high)
+    per_day = _PER_DAY[stored.time_unit] if isinstance(stored, pl.Datetime) else 1
+    # ns cannot reach year 1 or 9999 in int64: every ns timestamp is in range
+    return physical.is_between(low * per_day, (high + 1) * per_day - 1) if per_day != _PER_DAY["ns"] else pl.lit(True)
+
+
+def stored_values(frame: pl.DataFrame, types: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Stored columns in the contract's canonical types (time zones normalised to UTC), plus for
+    each column a type-failure mask named as in `types[name]`'s key with `t` for `c`: a stored
+    value that has no value in the contract's type (a uint64 beyond int64, NaN or infinity in a
+    float column) is null there and reported as `type`, as CSV text that does not parse is."""
+    import polars as pl
+
+    columns: list[pl.Expr] = []
+    masks: list[pl.Expr] = []
     for name, stored in frame.schema.items():
         column = pl.col(name)
         if isinstance(stored, pl.Datetime) and stored.time_zone is not None:
             column = column.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
-        columns.append(column.cast(types[name]))
-    try:
-        return frame.select(columns)
-    except pl.exceptions.PolarsError as exc:  # e.g. a uint64 beyond int64
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UnreadableFile(f"stored values do not fit the contract's types: {first}") from None
+        target = types[name]
+        if isinstance(stored, pl.Datetime | pl.Date):
+            column = pl.when(_in_calendar(column, stored)).then(column)
+        value = column.cast(target, strict=False)
+        if target == pl.Float64:
+            value = pl.when(value.is_finite()).then(value)
+        columns.append(value.alias(name))
+        masks.append((pl.col(name).is_not_null() & value.is_null()).alias("t" + name.removeprefix("c")))
+    return frame.select(columns + masks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -249,9 +250,11 @@ def test_parquet_time_zones_dictionaries_and_oversized_integers(validate_json: V
 
     big = tmp_path / "big.parquet"
     pq.write_table(pa.table({"n": pa.array([1, 2**64 - 1], pa.uint64())}), big)
-    code, report = validate_json(contract("  n: {type: integer}\n"), big)
+    code, report = validate_json(contract("  n: {type: integer, min: 2}\n"), big)
     assert code == 1
-    assert "do not fit the contract's types" in only(report, "unreadable")["message"]
+    # beyond int64: that value is a type failure with its row; the other rows are still checked
+    assert examples(only(report, "type")) == [(2, None, str(2**64 - 1))]
+    assert examples(only(report, "min")) == [(1, None, "1")]
 
 
 def test_max_examples_caps_examples_but_not_counts(validate_json: Validate) -> None:
@@ -259,3 +262,68 @@ def test_max_examples_caps_examples_but_not_counts(validate_json: Validate) -> N
     _, report = validate_json(contract("  a: {type: integer, min: 0}\n"), data, "--max-examples", "3")
     found = only(report, "min")
     assert found["count"] == 50 and len(found["examples"]) == 3
+
+
+def test_parquet_values_with_no_value_in_the_contract_type_are_type_findings(
+    validate_json: Validate, tmp_path: Path
+) -> None:
+    """NaN and infinities fail a float column (as in CSV); dates and timestamps beyond years
+    1-9999 fail theirs (polars panicked printing some); the other rows are still checked."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "odd.parquet"
+    table = pa.table(
+        {
+            "x": pa.array([1.0, float("nan"), float("inf"), -float("inf"), -2.0]),
+            "t": pa.array([0, 2**62, 0, 0, 0], pa.timestamp("ms")),
+            "d": pa.array([0, 0, 2**31 - 1, 0, 0], pa.date32()),
+        }
+    )
+    pq.write_table(table, path)
+    code, report = validate_json(
+        contract("  x: {type: float, min: 0}\n  t: {type: datetime}\n  d: {type: date}\n"), path
+    )
+    assert code == 1
+    by_column = {(f["check"], f["column"]): [e["value"] for e in f["examples"]] for f in report["files"][0]["findings"]}
+    assert by_column == {
+        ("type", "x"): ["NaN", "inf", "-inf"],
+        ("min", "x"): ["-2.0"],
+        ("type", "t"): ["4611686018427387904 ms since 1970-01-01"],
+        ("type", "d"): ["2147483647 days since 1970-01-01"],
+    }
+
+
+def test_a_parquet_file_with_its_middle_cut_out_is_unreadable_without_a_panic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    whole = tmp_path / "whole.parquet"
+    table = pa.table({"a": np.arange(1_000_000), "b": np.random.default_rng(1).random(1_000_000)})
+    pq.write_table(table, whole, row_group_size=100_000)
+    data = whole.read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 3] + data[2 * len(data) // 3 :])
+    (tmp_path / "c.yaml").write_text(contract("  a: {type: integer}\n  b: {type: float}\n"), encoding="utf-8")
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("pipecheck")),
+            "validate",
+            "cut.parquet",
+            "-c",
+            "c.yaml",
+            "--format",
+            "json",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "panicked" not in run.stderr and "Traceback" not in run.stderr
+    (file,) = json.loads(run.stdout)["files"]
+    assert "unreadable" in [f["check"] for f in file["findings"]]
