@@ -176,7 +176,7 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
     table_checks: list[pa.Check] = []
     for rule in compiled.rules:
         failed = rule.on_typed
-        if failed is None or rule.check == "nullable" or not all(c in checks for c in rule.columns):
+        if failed is None or rule.check in ("type", "nullable") or not all(c in checks for c in rule.columns):
             continue
         if len(rule.columns) == 1 and rule.condition is None:
             column = compiled.columns[rule.columns[0]]
