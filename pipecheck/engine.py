@@ -60,7 +60,9 @@ def validate_file(
     own_scratch = scratch is None
     scratch = scratch or Scratch()
     try:
-        read_options = ReadOptions(compiled.contract.csv, options.max_examples, options.block_size)
+        dialect = compiled.contract.csv
+        width = None if dialect.header else len(compiled.columns)
+        read_options = ReadOptions(dialect, options.max_examples, options.block_size, width)
         reader = _contained(lambda: open_reader(path, read_options), "the file")
         try:
             report.file_format = reader.format
@@ -193,13 +195,11 @@ def _contained(read: Callable[[], T], what: str) -> T:
 
 def _header(names: list[str], compiled: CompiledContract, reader: Reader) -> HeaderMatch:
     contract = compiled.contract
+    line = reader.header_line
     if not reader.text or contract.csv.header:
-        return match_header(names, contract, delimiter=contract.csv.delimiter if reader.text else None)
-    # Without a header row the contract's column order is the file's.
-    positional = list(contract.columns)
-    return match_header(
-        positional[: len(names)] + [f"column {i + 1}" for i in range(len(positional), len(names))], contract
-    )
+        return match_header(names, contract, delimiter=contract.csv.delimiter if reader.text else None, line=line)
+    # Without a header row the contract's column order is the file's, and its width every record's.
+    return match_header(list(contract.columns), contract)
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:

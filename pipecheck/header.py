@@ -19,7 +19,9 @@ def _norm(name: str) -> str:
     return name.strip().casefold()
 
 
-def match_header(names: list[str], contract: Contract, *, delimiter: str | None = None) -> HeaderMatch:
+def match_header(
+    names: list[str], contract: Contract, *, delimiter: str | None = None, line: int | None = 1
+) -> HeaderMatch:
     """Map contract columns to file positions and report missing, extra, duplicate and reordered columns."""
     result = HeaderMatch()
     first_position: dict[str, int] = {}
@@ -30,7 +32,7 @@ def match_header(names: list[str], contract: Contract, *, delimiter: str | None 
                 Finding(
                     "blank_header",
                     f"column {pos + 1} has a blank header",
-                    examples=[Example(row=None, line=1, value=name)],
+                    examples=[Example(row=None, line=line, value=name)],
                     hint="give every column a name",
                 )
             )

@@ -59,6 +59,7 @@ class ReadOptions:
     dialect: CsvDialect
     max_examples: int = 5
     block_size: int = 8 << 20
+    width: int | None = None  # text without a header: the fields every record must have (the contract's)
 
 
 class Reader(Protocol):
@@ -68,6 +69,9 @@ class Reader(Protocol):
     def format(self) -> str:
         """'csv', 'parquet', 'jsonl', with '+gzip' (etc.) when compressed."""
         ...
+
+    # The physical line of the header (text formats; None where there is no header line).
+    header_line: int | None
 
     @property
     def text(self) -> bool:

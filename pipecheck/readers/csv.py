@@ -109,6 +109,9 @@ class CsvReader:
         self._malformed = 0
         self._malformed_examples: list[tuple[RecordPlace, int]] = []
         self._open_quote: RecordPlace | None = None
+        self._open_quote_unchecked = 0
+        self.header_line = 1  # the physical line of the first record (blank lines may precede it)
+        self.width = options.width  # fields a record must have; None: as many as the first record
 
     @property
     def format(self) -> str:
@@ -122,10 +125,14 @@ class CsvReader:
         if self._names is None:
             with self._text() as text, _field_size_limit():
                 try:
-                    for record in self._stdlib_reader(text):
+                    reader = self._stdlib_reader(text)
+                    lines_before = 0
+                    for record in reader:
                         if record:
+                            self.header_line = lines_before + 1
                             self._names = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
                             return self._names
+                        lines_before = reader.line_num
                 except csv.Error as exc:
                     raise UnreadableFile(f"cannot parse the header: {exc}") from None
                 except UnicodeError as exc:
@@ -161,7 +168,7 @@ class CsvReader:
         return self._furthest, size
 
     def unchecked_rows(self) -> int:
-        return self._malformed
+        return self._malformed + self._open_quote_unchecked
 
     def close(self) -> None:
         if self._decoded is not None:
@@ -178,7 +185,7 @@ class CsvReader:
         """
         import numpy as np
 
-        width = len(self.columns())
+        width = self.width or len(self.columns())
         d = self.dialect
         decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting)
         self._decoded = decoded
@@ -227,9 +234,13 @@ class CsvReader:
                     self._keep_map(point, layout, valid)
                 else:  # two parsers disagree on this block: its rows are known, their lines are not
                     self._unlocated.add(point.index)
-                self._note_malformed(block, layout, valid, width, record, line)
                 if layout.open_quote:
                     self._open_quote = self._open_record(block, layout, record + len(layout.starts) - 1, line)
+                    if not valid[-1]:  # the swallowed record: reported once, as the open quote
+                        self._open_quote_unchecked = 1
+                        valid = valid.copy()
+                        valid[-1] = True
+                self._note_malformed(block, layout, valid, width, record, line)
                 line += layout.lines
                 record += len(layout.starts)
             self.checkpoints.add(point)
@@ -353,11 +364,11 @@ class CsvReader:
         if self._malformed:
             findings.append(self._malformed_finding())
         if self._open_quote is not None:
-            findings.append(_open_quote_finding(self._open_quote))
+            findings.append(_open_quote_finding(self._open_quote, self.max_examples))
         return findings
 
     def _malformed_finding(self) -> Finding:
-        width = len(self.columns())
+        width = self.width or len(self.columns())
         examples = []
         hint = None
         for place, fields in self._malformed_examples:
@@ -375,7 +386,7 @@ class CsvReader:
         )
 
 
-def _open_quote_finding(place: RecordPlace) -> Finding:
+def _open_quote_finding(place: RecordPlace, max_examples: int) -> Finding:
     record = f"row {place.row}" if place.row else "the header"
     swallowed = (
         f", so lines {place.line}-{place.end_line} were read as one record ({record})"
@@ -389,7 +400,7 @@ def _open_quote_finding(place: RecordPlace) -> Finding:
             Example(
                 row=place.row or None, line=place.line, value=place.text, note="unterminated quote runs to end of file"
             )
-        ],
+        ][:max_examples],
         hint=f"add the missing closing quote on line {place.line}",
     )
 

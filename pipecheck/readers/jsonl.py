@@ -156,6 +156,8 @@ class _Irregular:
 class JsonLinesReader:
     """A JSON Lines file (optionally compressed) as batches of text columns. Reads once, front to back."""
 
+    header_line = None  # keys, not a header line
+
     def __init__(self, path: Path, compression: str | None, options: ReadOptions) -> None:
         self.path = path
         self.compression = compression

@@ -22,6 +22,7 @@ class ParquetReader:
 
     text = False
     format = "parquet"
+    header_line = None
 
     def __init__(self, path: Path, compression: str | None, options: ReadOptions) -> None:
         self.path = path

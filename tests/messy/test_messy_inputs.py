@@ -68,12 +68,12 @@ def test_unterminated_quote_in_the_header(check: Check) -> None:
     assert outcome.file["rows"] == 0
 
 
-def test_unterminated_quote_in_a_short_record_is_also_malformed(check: Check) -> None:
+def test_unterminated_quote_in_a_short_record_is_one_finding(check: Check) -> None:
+    """The swallowed record is short too, but it is reported once: as the open quote."""
     outcome = check(AB, 'a,b\n1,x\n"2,oops\n3,y\n')
-    malformed = [f for f in outcome.findings if f["check"] == "malformed_row"]
-    assert len(malformed) == 2
-    assert all(rows_of(f, "line") == [(3,)] for f in malformed)
-    assert any("runs to the end of the file" in f["message"] for f in malformed)
+    (malformed,) = [f for f in outcome.findings if f["check"] == "malformed_row"]
+    assert rows_of(malformed, "line") == [(3,)]
+    assert "runs to the end of the file" in malformed["message"]
 
 
 def test_closed_quotes_and_stray_quote_characters_are_not_unterminated(check: Check) -> None:
@@ -655,3 +655,72 @@ def test_byte_offsets_count_the_bom(check: Check) -> None:
     data = b"\xef\xbb\xbfa,b\n1,\xff\n"
     outcome = check(AB, data)
     assert rows_of(outcome.only("encoding"), "line", "byte_offset") == [(2, 9)]
+
+
+# ---------------------------------------------------------------- found by trying to break it (issue 12)
+
+
+def test_header_false_takes_the_width_from_the_contract_not_the_first_record(tmp_path: Path) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    contract = parse_contract(
+        "contract: c\ncsv: {header: false}\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n"
+    )
+    path = tmp_path / "d.csv"
+    path.write_text("1,x,extra\n2,y\n3,z\n", encoding="utf-8")
+    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    assert report.rows == 3
+    (malformed,) = report.findings
+    assert (malformed.check, malformed.count, [(e.row, e.line) for e in malformed.examples]) == (
+        "malformed_row",
+        1,
+        [(1, 1)],
+    )
+
+
+def test_a_blank_header_cell_is_reported_at_the_header_line_after_blank_lines(tmp_path: Path) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    contract = parse_contract("contract: c\nextra_columns: ignore\ncolumns:\n  a: {type: integer}\n")
+    path = tmp_path / "d.csv"
+    path.write_text("\n\na,,b\n1,2,3\n", encoding="utf-8")
+    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    (blank,) = report.findings
+    assert (blank.check, [e.line for e in blank.examples]) == ("blank_header", [3])
+
+
+@pytest.mark.parametrize("max_examples", [0, 5])
+def test_an_unterminated_quote_is_counted_once_and_obeys_max_examples(tmp_path: Path, max_examples: int) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    contract = parse_contract("contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n  c: {type: string}\n")
+    path = tmp_path / "d.csv"
+    path.write_text('a,b,c\n1,x,y\n2,"open\n3,y\n', encoding="utf-8")
+    report = validate_file(path, "d", compile_contract(contract), "c", Options(max_examples=max_examples))
+    assert report.rows == 2
+    (finding,) = report.findings
+    assert finding.check == "malformed_row" and finding.count == 1
+    assert "opened at line 3 is never closed" in finding.message
+    assert len(finding.examples) == min(max_examples, 1)
+
+
+def test_an_escapechar_dialect_with_an_unterminated_quote_is_not_silently_short(tmp_path: Path) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    contract = parse_contract(
+        'contract: c\ncsv: {escapechar: "\\\\", doublequote: false}\n'
+        "columns:\n  a: {type: integer}\n  b: {type: string}\n"
+    )
+    path = tmp_path / "d.csv"
+    path.write_text('a,b\n1,x\n2,"open\n3,y\n4,z\n5,w\n6,v\n', encoding="utf-8")
+    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    assert [f.check for f in report.findings] == ["malformed_row"]
+    assert "lines 3-7 were read as one record (row 2)" in report.findings[0].message
