@@ -98,7 +98,7 @@ def validate(
 ) -> None:
     """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
     from pipecheck.config import load_settings
-    from pipecheck.output import emit, parse_targets
+    from pipecheck.output import check_writable, emit, parse_targets
     from pipecheck.progress import ProgressDisplay, progress_wanted
     from pipecheck.runner import Request, run
 
@@ -110,6 +110,7 @@ def validate(
     )
     format_source = settings.sources.get("format", "default")
     targets = parse_targets(settings.format, output, "--format" if format_source == "command line" else format_source)
+    check_writable(targets)
     to_stdout = [t.format for t in targets if t.path is None]
     with ProgressDisplay(enabled=progress_wanted(to_stdout, quiet)) as progress:
         report = run(

@@ -102,18 +102,67 @@ def _width() -> int:
     return max(80, int(columns)) if columns.isdigit() else 120
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temp file in the same directory and rename, so readers never see half a report."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{path}: directory {folder} does not exist")
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+def check_writable(targets: list[Target]) -> None:
+    """Before any data is read: every report path can be written (a mistake found after a long run wastes it)."""
+    for target in targets:
+        if target.path is None:
+            continue
+        path = target.path
+        if path.is_dir():
+            raise UsageError(f"{path}: is a directory; give a file name for the {target.format} report")
+        if _special(path):
+            if not os.access(path, os.W_OK):
+                raise UsageError(f"{path}: cannot write the {target.format} report here: permission denied")
+            continue
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"{path}: directory {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"{path}: cannot write the {target.format} report: directory {folder} is not writable")
+
+
+def _special(path: Path) -> bool:
+    """A device, pipe or socket (/dev/stdout, a FIFO): written directly, never replaced by a file."""
+    import stat
+
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        mode = path.stat().st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temp file in the same directory and rename, so readers never see half a report.
+
+    The file gets the mode a plain `open` would give it (the umask's; an existing file keeps its
+    own), not the temp file's 600. A special file (/dev/stdout) is written directly.
+    """
+    try:
+        if _special(path):
+            with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(text)
+            return
+        folder = path.parent if str(path.parent) else Path(".")
+        if not folder.is_dir():
+            raise UsageError(f"{path}: directory {folder} does not exist")
+        mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fchmod(handle.fileno(), mode)
+                os.fsync(handle.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
