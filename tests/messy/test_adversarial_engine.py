@@ -54,18 +54,22 @@ def oracle(text: str, comment: str | None = None, **dialect: Any) -> Outcome:
     """
     text = text.removeprefix("\ufeff")
     at_record_start = [True]
+    read: list[str] = []  # the lines as the reader got them (comment lines emptied)
 
     def lines() -> Any:
         for line in LINE.findall(text):
             blanked = comment is not None and at_record_start[0] and line.startswith(comment)
             at_record_start[0] = False
-            yield line[len(line.rstrip("\r\n")) :] if blanked else line
+            read.append(line[len(line.rstrip("\r\n")) :] if blanked else line)
+            yield read[-1]
 
     csv.field_size_limit(1 << 30)
     reader = csv.reader(lines(), strict=False, **dialect)
     previous, rows, malformed = 0, 0, 0
     header: list[str] | None = None
     bad: list[tuple[int | None, int | None, str | None]] = []
+    last_malformed = False
+    last_start = 1
     while True:
         at_record_start[0] = True
         record = next(reader, None)
@@ -78,14 +82,28 @@ def oracle(text: str, comment: str | None = None, **dialect: Any) -> Outcome:
             header = record
             continue
         rows += 1
-        if len(record) != len(header):
+        last_start = start
+        last_malformed = len(record) != len(header)
+        if last_malformed:
             malformed += 1
             continue
         value = record[1]
         stripped = value.strip()
         if value and not (INTEGER.fullmatch(stripped) and -(2**63) <= int(stripped) < 2**63):
             bad.append((rows, start, value))
+    if last_malformed and _ends_in_open_quote("".join(read[last_start - 1 :]), **dialect):
+        malformed -= 1  # a record an unterminated quote swallows is reported once, as that quote
     return rows, malformed, bad
+
+
+def _ends_in_open_quote(text: str, **dialect: Any) -> bool:
+    """The csv module's strict mode says 'unexpected end of data' when the text (from the last
+    record's first line: no comment line can start inside it) ends inside quotes."""
+    try:
+        list(csv.reader(io.StringIO(text, newline=""), strict=True, **dialect))
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def pipecheck(tmp_path: Path, data: bytes, block_size: int, contract: str = CONTRACT) -> Outcome:
