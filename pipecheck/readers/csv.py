@@ -644,7 +644,7 @@ class _RecordBlocks:
                     raise LimitExceeded(
                         f"a record is longer than {MAX_RECORD_BYTES >> 20} MB (the longest pipecheck reads)"
                     )
-                target = length + self.size
+                target = max(2 * length, length + self.size)  # doubling: a long record is scanned a few times
             held = buffer[cut:]
             yield buffer[:cut], False, layout
 
@@ -668,15 +668,28 @@ class _RecordBlocks:
         return cut, layout.head(complete)
 
     def _exact_cut(self, buffer: bytes) -> int:
-        """The cut found line by line with the quote rules of pyarrow's parser (slow; unusual dialects)."""
-        in_quote = False
-        cut = 0
-        for line in _LINE.finditer(buffer):
-            in_quote = self.quoting.ends_in_quote(line.group().decode("utf-8", errors="replace"), in_quote)
-            half_crlf = line.end() == len(buffer) and buffer.endswith(b"\r")
-            if not in_quote and not half_crlf:
-                cut = line.end()
-        return cut
+        """The cut after the last record but one, as the csv module reads the buffer (escapes, stray
+        quotes): the last record may go on in the next read, so it waits for it."""
+        line_starts = [0] + [m.end() for m in _LINE.finditer(buffer)]
+        d = self.dialect
+        reader = csv.reader(
+            io.StringIO(buffer.decode("utf-8", errors="surrogatepass"), newline=""),
+            delimiter=d.delimiter,
+            quotechar=d.quotechar,
+            escapechar=d.escapechar,
+            doublequote=d.doublequote,
+            strict=False,
+        )
+        ends: list[int] = []
+        with _field_size_limit():
+            try:
+                for _ in reader:
+                    ends.append(reader.line_num)
+            except csv.Error:
+                pass
+        if len(ends) < 2:
+            return 0
+        return line_starts[ends[-2]] if ends[-2] < len(line_starts) else 0
 
 
 def _runs_open(layout: _Layout, buffer: bytes) -> Any:

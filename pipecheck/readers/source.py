@@ -180,6 +180,7 @@ class DecodedStream(io.RawIOBase):
         self.comment = comment
         self.quoting = quoting or Quoting()
         self.in_quote = False
+        self.continued = False  # the last line's break was escaped: the next line continues a field
         self.pending = bytearray()  # appended at the end, consumed from the front: both amortised O(1)
         self.raw_offset = 0
         self.raw_newlines = 0
@@ -281,11 +282,15 @@ class DecodedStream(io.RawIOBase):
         assert self.comment is not None
         out = []
         for line in _LINES.findall(complete):  # CSV line breaks only (str.splitlines also splits at \f, \u2028, ...)
-            if not self.in_quote and line.startswith(self.comment):
-                out.append(_strip_content(line))
+            if not self.in_quote and not self.continued and line.startswith(self.comment):
+                line = _strip_content(line)
             else:
                 self.in_quote = self.quoting.ends_in_quote(line, self.in_quote)
-                out.append(line)
+                self.continued = not self.in_quote and self.quoting.escapes_break(line)
+            if not self.in_quote and not self.continued and line.endswith("\r"):
+                # a record's lone CR as LF: an emptied comment line after it must not make them one CRLF
+                line = line[:-1] + "\n"
+            out.append(line)
         return "".join(out)
 
     @property
@@ -323,6 +328,15 @@ class Quoting:
     delimiter: str = ","
     escape: str | None = None
     doublequote: bool = True
+
+    def escapes_break(self, line: str) -> bool:
+        """Whether a line (outside quotes at its end) ends in an escaped line break: the record goes on."""
+        if self.escape is None:
+            return False
+        body = line.rstrip("\r\n")
+        if len(body) == len(line):
+            return False
+        return (len(body) - len(body.rstrip(self.escape))) % 2 == 1
 
     def ends_in_quote(self, text: str, in_quote: bool = False) -> bool:
         """Whether `text` (starting at a field start, inside a quoted field if `in_quote`) ends inside quotes.

@@ -97,13 +97,22 @@ def oracle(text: str, comment: str | None = None, **dialect: Any) -> Outcome:
 
 
 def _ends_in_open_quote(text: str, **dialect: Any) -> bool:
-    """The csv module's strict mode says 'unexpected end of data' when the text (from the last
-    record's first line: no comment line can start inside it) ends inside quotes."""
-    try:
-        list(csv.reader(io.StringIO(text, newline=""), strict=True, **dialect))
-    except csv.Error as exc:
-        return "unexpected end of data" in str(exc)
-    return False
+    """Whether a record's text ends inside quotes, scanned character by character: a quote opens a
+    field only as its first character; inside, a doubled quote is a quote, a lone one closes."""
+    delimiter, quote = dialect.get("delimiter", ","), dialect.get("quotechar", '"')
+    inside, at_field_start, i = False, True, 0
+    while i < len(text):
+        char = text[i]
+        if inside:
+            if char == quote and text[i + 1 : i + 2] == quote:
+                i += 1
+            elif char == quote:
+                inside = False
+        elif char == quote and at_field_start:
+            inside = True
+        at_field_start = not inside and char in (delimiter, "\n", "\r")
+        i += 1
+    return inside
 
 
 def pipecheck(tmp_path: Path, data: bytes, block_size: int, contract: str = CONTRACT) -> Outcome:
@@ -210,11 +219,6 @@ def test_rows_lines_values_equal_the_csv_module_many(
 
 
 @pytest.mark.parametrize("size", [8, 4096, 8 << 20])
-@pytest.mark.xfail(
-    strict=True,
-    reason="comment blanking keeps a comment line's lone CR and the next blanked line's LF: together they "
-    "read as one CRLF, so every later line number is one too small (here 3, not 4)",
-)
 def test_comment_line_ending_in_a_lone_cr_before_another_comment(tmp_path: Path, size: int) -> None:
     text = "a,n,b\n#c\r#c\nx,x,x\n"
     contract = CONTRACT + "csv: {comment: '#'}\n"
@@ -232,22 +236,12 @@ def test_escaped_line_break_outside_quotes_with_large_blocks(tmp_path: Path) -> 
     assert pipecheck(tmp_path, text.encode(), 4096, ESCAPE) == (1, 0, [(1, 2, "\n")])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the block cutter (_RecordBlocks._exact_cut / Quoting.ends_in_quote) cuts at an escaped line break "
-    "outside quotes: with small blocks one record becomes two malformed ones (rows 2, malformed 2)",
-)
 def test_escaped_line_break_outside_quotes_at_a_block_boundary(tmp_path: Path) -> None:
     text = 'a,n,b\nx,\\\n,"a\nb"\n'
     assert pipecheck(tmp_path, text.encode(), 8, ESCAPE) == (1, 0, [(1, 2, "\n")])
 
 
 @pytest.mark.parametrize("size", [8, 4096])
-@pytest.mark.xfail(
-    strict=True,
-    reason="comment blanking ignores an escaped line break outside quotes: the continuation line '#1,y' of the "
-    "value is emptied as a comment, so the record is malformed",
-)
 def test_escaped_line_break_then_a_line_starting_with_the_comment_char(tmp_path: Path, size: int) -> None:
     text = "a,n,b\nx,a\\\n#1,y\n"
     contract = CONTRACT + "csv: {escapechar: '\\', comment: '#'}\n"
@@ -506,12 +500,6 @@ def test_200k_quotes_in_one_line(tmp_path: Path, line: str) -> None:
 
 
 @pytest.mark.timeout(3)
-@pytest.mark.xfail(
-    strict=True,
-    reason="a record much longer than the block, full of stray quotes, is re-scanned by the Python-level "
-    "_RecordBlocks._exact_cut each time the buffer grows by one block: about cubic (8k quotes at block_size=8: "
-    "~50 s; 20k at 64: ~90 s; 200k at 64 KiB: ~70 s)",
-)
 def test_stray_quotes_in_a_record_longer_than_the_block(tmp_path: Path) -> None:
     text = "a,n,b\nx,1,y\na" + '"' * 8_000 + ",bad,x\nz,bad2,q\n"
     assert pipecheck(tmp_path, text.encode(), 8) == (3, 0, [(2, 3, "bad"), (3, 4, "bad2")])
