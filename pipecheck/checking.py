@@ -41,6 +41,7 @@ class Partial:
     rows: int
     hits: tuple[Hits, ...] = ()
     keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
+    unevaluated: tuple[tuple[int, str], ...] = ()  # (rule id, why) for expressions that failed to run
 
 
 @dataclass(frozen=True)
@@ -102,9 +103,14 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         typed = _typed(plan, frame)
     else:
         typed = stored_values(frame.select(c.internal for c in plan.columns), plan.types)
+    unevaluated: list[tuple[int, str]] = []
     if plan.conditions:
         # `expression` rules name columns as the contract does: evaluated on those columns alone.
-        masks = typed.lazy().select(plan.condition_inputs).select(plan.conditions).collect()
+        inputs = typed.lazy().select(plan.condition_inputs)
+        try:
+            masks = inputs.select(plan.conditions).collect()
+        except pl.exceptions.PolarsError:  # say a strict CAST of a value that does not convert
+            masks, unevaluated = _conditions_one_by_one(plan, inputs)
         typed = typed.hstack(masks)
     hits: list[Hits] = []
     if plan.rules:
@@ -120,7 +126,23 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
         for key, internal in plan.keys
     )
-    return Partial(rows=frame.height, hits=tuple(hits), keys=keys)
+    return Partial(rows=frame.height, hits=tuple(hits), keys=keys, unevaluated=tuple(unevaluated))
+
+
+def _conditions_one_by_one(plan: CheckPlan, inputs: pl.LazyFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:
+    """Each expression's mask on its own; one that cannot be evaluated fails no row and says why."""
+    columns: list[pl.Series] = []
+    unevaluated: list[tuple[int, str]] = []
+    with_condition = [r for r in plan.rules if r.condition is not None and r.mask]
+    for rule, condition in zip(with_condition, plan.conditions, strict=True):
+        try:
+            columns.append(inputs.select(condition).collect().to_series())
+        except pl.exceptions.PolarsError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            unevaluated.append((rule.id, reason))
+            height = inputs.select(pl.len()).collect().item()
+            columns.append(pl.repeat(True, height, eager=True).alias(rule.mask or ""))
+    return pl.DataFrame(columns), unevaluated
 
 
 def _texts(frame: pl.DataFrame, typed: pl.DataFrame, name: str, rows: list[int], plan: CheckPlan) -> list[str | None]:

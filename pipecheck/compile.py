@@ -156,7 +156,8 @@ def _expression_rule(
     used = tuple(name for name in columns if name in roots)
     mask = f"x{rule_id}"
     failed = (~pl.col(mask)).fill_null(False)
-    label = expression.sql if expression.name == expression.sql else f"{expression.name} ({expression.sql})"
+    sql = expression.sql if len(expression.sql) <= 80 else expression.sql[:79] + "…"
+    label = sql if expression.name == expression.sql else f"{expression.name} ({sql})"
     message = f"rows must satisfy {label}"
     return CompiledRule(
         rule_id, "expression", used, message, expression.severity, order, failed, failed, condition, mask

@@ -203,7 +203,8 @@ def _header(names: list[str], compiled: CompiledContract, reader: Reader) -> Hea
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:
-    return any(compiled.rule(rule).severity == "error" for rule, count in tally.counts.items() if count)
+    failed = [rule for rule, count in tally.counts.items() if count] + list(tally.unevaluated)
+    return any(compiled.rule(rule).severity == "error" for rule in failed)
 
 
 def _value_findings(
@@ -214,6 +215,18 @@ def _value_findings(
     stopped_early: bool,
 ) -> list[Finding]:
     findings: list[Finding] = []
+    for rule_id, reason in sorted(tally.unevaluated.items(), key=lambda item: compiled.rule(item[0]).order):
+        rule = compiled.rule(rule_id)
+        findings.append(
+            Finding(
+                rule.check,
+                f"{rule.message}: could not be evaluated on this file ({reason})",
+                severity=rule.severity,
+                column=",".join(rule.columns),
+                count=0,
+                hint="a condition must hold or fail for every value: TRY_CAST instead of CAST, say",
+            )
+        )
     for rule_id in sorted(tally.counts, key=lambda r: compiled.rule(r).order):
         rule = compiled.rule(rule_id)
         named = len(rule.columns) > 1 or rule.condition is not None

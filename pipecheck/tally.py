@@ -24,6 +24,7 @@ class Tally:
     rows: int = 0
     counts: dict[int, int] = field(default_factory=dict)  # rule id -> failing rows
     samples: dict[int, tuple[Sample, ...]] = field(default_factory=dict)  # rule id -> lowest failing rows
+    unevaluated: dict[int, str] = field(default_factory=dict)  # rule id -> why it could not run (first batch's)
 
     @classmethod
     def of(cls, partial: Partial, first_row: int, max_examples: int) -> Tally:
@@ -33,7 +34,7 @@ class Tally:
             h.rule: tuple(Sample(first_row + o, v) for o, v in zip(h.offsets, h.values, strict=True))[:max_examples]
             for h in partial.hits
         }
-        return cls(max_examples, partial.rows, counts, samples)
+        return cls(max_examples, partial.rows, counts, samples, dict(partial.unevaluated))
 
     def merge(self, other: Tally) -> Tally:
         counts = dict(self.counts)
@@ -43,7 +44,8 @@ class Tally:
         for rule, theirs in other.samples.items():
             mine = samples.get(rule, ())
             samples[rule] = tuple(heapq.merge(mine, theirs))[: self.max_examples] if mine else theirs
-        return Tally(self.max_examples, self.rows + other.rows, counts, samples)
+        unevaluated = other.unevaluated | self.unevaluated if other.unevaluated else self.unevaluated
+        return Tally(self.max_examples, self.rows + other.rows, counts, samples, unevaluated)
 
     def wanted_rows(self) -> set[int]:
         return {s.row for samples in self.samples.values() for s in samples}

@@ -281,7 +281,8 @@ class DecodedStream(io.RawIOBase):
             complete, self.partial_line = text[:cut], text[cut:]
         assert self.comment is not None
         out = []
-        for line in _LINES.findall(complete):  # CSV line breaks only (str.splitlines also splits at \f, \u2028, ...)
+        for read in _LINES.findall(complete):  # CSV line breaks only (str.splitlines also splits at \f, \u2028, ...)
+            line = read
             if not self.in_quote and not self.continued and line.startswith(self.comment):
                 line = _strip_content(line)
             else:
