@@ -12,7 +12,6 @@ import contextlib
 import csv
 import functools
 import io
-import re
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -453,6 +452,13 @@ def _after(block: bytes, end: int) -> int:
     return end
 
 
+def _line_starts(block: bytes) -> list[int]:
+    """Where each physical line starts (0, then after every LF, CRLF or lone CR)."""
+    import numpy as np
+
+    return [0, *(_breaks(np.frombuffer(block, dtype=np.uint8)) + 1).tolist()]
+
+
 def _breaks(data: Any) -> Positions:
     """Positions of line breaks: every LF, and every CR not followed by an LF."""
     import numpy as np
@@ -548,7 +554,7 @@ def _layout_by_csv_module(block: bytes, dialect: CsvDialect, at_end: bool) -> _L
     import numpy as np
 
     text = block.decode("utf-8", errors="surrogatepass")
-    line_starts = [0] + [m.end() for m in _LINE.finditer(block)]
+    line_starts = _line_starts(block)
     reader = csv.reader(
         io.StringIO(text, newline=""),
         delimiter=dialect.delimiter,
@@ -597,9 +603,6 @@ def _before_break(block: bytes, end: int, start: int) -> int:
 
 def _char_offset(text: str, block: bytes, byte_offset: int) -> int:
     return len(block[:byte_offset].decode("utf-8", errors="surrogatepass"))
-
-
-_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)")  # LF, CRLF or a lone CR ends a line, as for pyarrow and csv
 
 
 class _RecordBlocks:
@@ -670,7 +673,7 @@ class _RecordBlocks:
     def _exact_cut(self, buffer: bytes) -> int:
         """The cut after the last record but one, as the csv module reads the buffer (escapes, stray
         quotes): the last record may go on in the next read, so it waits for it."""
-        line_starts = [0] + [m.end() for m in _LINE.finditer(buffer)]
+        line_starts = _line_starts(buffer)
         d = self.dialect
         reader = csv.reader(
             io.StringIO(buffer.decode("utf-8", errors="surrogatepass"), newline=""),

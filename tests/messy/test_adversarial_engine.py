@@ -500,10 +500,6 @@ def test_stray_quotes_in_a_record_longer_than_the_block(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.timeout(60)
-@pytest.mark.xfail(
-    strict=True,
-    reason="with default settings a 30 MB line of stray quotes (a file over one 16 MB block) takes over 2 minutes",
-)
 def test_a_30_mb_line_of_stray_quotes_with_default_blocks(request: pytest.FixtureRequest, tmp_path: Path) -> None:
     skip_if_not_slow(request)
     contract = tmp_path / "c.yaml"
