@@ -36,6 +36,9 @@ def expand_paths(raw: list[str]) -> list[Path]:
     """Paths as given; a quoted glob is expanded here. Missing paths are usage errors."""
     out: list[Path] = []
     for item in raw:
+        if item == "-":  # standard input: read once, as a stream (give --contract)
+            out.append(Path("/dev/stdin"))
+            continue
         path = Path(item)
         if path.exists() or path.is_symlink():
             out.append(path)

@@ -12,6 +12,7 @@ import contextlib
 import csv
 import functools
 import io
+import itertools
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -104,6 +105,8 @@ class CsvReader:
         self._unlocated: set[int] = set()
         self._names: list[str] | None = None
         self._decoded: DecodedStream | None = None
+        self._block_source: Iterator[tuple[bytes, bool, _Layout | None]] | None = None
+        self._read_ahead: list[tuple[bytes, bool, _Layout | None]] = []
         self._furthest = 0
         self._malformed = 0
         self._malformed_examples: list[tuple[RecordPlace, int]] = []
@@ -120,31 +123,42 @@ class CsvReader:
         return None
 
     def columns(self) -> list[str]:
-        """The first non-blank record: the column names (or, with header: false, the width)."""
+        """The first non-blank record: the column names (or, with header: false, the width).
+
+        Read from the one stream the batches come from (a pipe or FIFO can be read only once):
+        the blocks read to find it are held for `batches`.
+        """
         if self._names is None:
-            with self._text() as text, _field_size_limit():
-                try:
-                    reader = self._stdlib_reader(text)
-                    lines_before = 0
-                    for record in reader:
-                        if record:
-                            self.header_line = lines_before + 1
-                            self._names = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
-                            return self._names
-                        lines_before = reader.line_num
-                except csv.Error as exc:
-                    raise UnreadableFile(f"cannot parse the header: {exc}") from None
-                except UnicodeError as exc:
-                    raise UnreadableFile(f"cannot decode as {self.dialect.encoding}: {exc}") from None
+            lines_before = 0
+            for block, at_end, known in self._blocks():
+                self._read_ahead.append((block, at_end, known))
+                layout = self._layout(block, at_end)
+                if not layout.starts.size:
+                    lines_before += layout.lines
+                    continue
+                text = block[int(layout.starts[0]) : _after(block, int(layout.ends[0]))].decode("utf-8", "replace")
+                with _field_size_limit():
+                    try:
+                        record: list[str] = next(self._stdlib_reader(io.StringIO(text, newline="")), [])
+                    except csv.Error as exc:
+                        raise UnreadableFile(f"cannot parse the header: {exc}") from None
+                self.header_line = lines_before + int(layout.start_lines[0]) + 1
+                self._names = [name.lstrip("\ufeff") if i == 0 else name for i, name in enumerate(record)]
+                return self._names
             raise UnreadableFile(
                 "file has no header row (only blank lines)" if self.dialect.header else "file has no rows"
             )
         return self._names
 
-    def _text(self) -> io.TextIOWrapper:
-        d = self.dialect
-        stream = open_text_bytes(self.path, self.compression, d.encoding, None, d.comment, self.quoting)
-        return io.TextIOWrapper(io.BufferedReader(stream, 1 << 20), encoding="utf-8", newline="")
+    def _blocks(self) -> Iterator[tuple[bytes, bool, _Layout | None]]:
+        """The file's blocks from where reading has got to, on the one stream opened for it."""
+        if self._block_source is None:
+            d = self.dialect
+            self._decoded = open_text_bytes(
+                self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting
+            )
+            self._block_source = iter(_RecordBlocks(self._decoded, self.block_size * PLAIN_BLOCKS, d))
+        return self._block_source
 
     def _stdlib_reader(self, text: Any) -> Any:
         d = self.dialect
@@ -186,9 +200,8 @@ class CsvReader:
 
         width = self.width or len(self.columns())
         d = self.dialect
-        decoded = open_text_bytes(self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting)
-        self._decoded = decoded
-        blocks = _RecordBlocks(decoded, self.block_size * PLAIN_BLOCKS, self.dialect)
+        blocks = itertools.chain(self._read_ahead, self._blocks())
+        self._read_ahead = []
         plain = _PlainText(d, width, wanted)
         header_pending = d.header
         line, record, row, offset = 1, 1, 0, 0

@@ -29,6 +29,8 @@ def sniff_format(path: Path) -> tuple[str, str | None]:
     """(format, compression) from the first bytes; text is JSON Lines by suffix or a leading '{', else CSV."""
     if path.is_dir():
         return "parquet", None
+    if not _regular(path):
+        return _by_suffix(path)  # a pipe, FIFO or device is read once, as it comes: nothing to peek at
     kind = sniff(path)
     if kind == "parquet":
         return kind, None
@@ -45,6 +47,30 @@ def sniff_format(path: Path) -> tuple[str, str | None]:
     if _binary(head) and not _utf16_or_32(head):
         raise UnreadableFile("this is a binary file (it holds NUL bytes), not CSV or JSON Lines text")
     return _text_format(path, head), compression
+
+
+def _regular(path: Path) -> bool:
+    import stat
+
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return True  # let the open report it
+
+
+_SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
+
+
+def _by_suffix(path: Path) -> tuple[str, str | None]:
+    """(format, compression) of a stream from its name alone: CSV unless it says otherwise."""
+    suffixes = [s.lower() for s in path.suffixes]
+    compression = _SUFFIX_COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    if compression:
+        suffixes = suffixes[:-1]
+    last = suffixes[-1] if suffixes else ""
+    if last == ".parquet":
+        return "parquet", None
+    return ("jsonl" if last in (".jsonl", ".ndjson") else "csv"), compression
 
 
 def _decompressed_head(path: Path, compression: str) -> bytes:

@@ -69,10 +69,11 @@ def sniff_inner(stream: IO[bytes]) -> bytes:
 class _ExpansionGuard(io.RawIOBase):
     """Counts decompressed bytes and stops a decompression bomb at a documented ratio."""
 
-    def __init__(self, inner: IO[bytes], compressed_size: int, raw: IO[bytes]) -> None:
+    def __init__(self, inner: IO[bytes], compressed_size: int | None, raw: IO[bytes]) -> None:
         self.inner = inner
         self.raw = raw
-        self.limit = max(MIN_EXPANSION_ALLOWANCE, compressed_size * MAX_EXPANSION_RATIO)
+        expansion = MAX_EXPANSION_RATIO * compressed_size if compressed_size is not None else float("inf")
+        self.limit = max(MIN_EXPANSION_ALLOWANCE, expansion)
         self.total = 0
 
     def readable(self) -> bool:
@@ -83,7 +84,7 @@ class _ExpansionGuard(io.RawIOBase):
         self.total += len(data)
         if self.total > self.limit:
             raise LimitExceeded(
-                f"decompressed data exceeds {self.limit // (1 << 20)} MB "
+                f"decompressed data exceeds {int(self.limit) >> 20} MB "
                 f"({MAX_EXPANSION_RATIO}x the compressed size): refusing a possible decompression bomb"
             )
         buffer[: len(data)] = data
@@ -99,8 +100,15 @@ class _ExpansionGuard(io.RawIOBase):
 
 
 def open_binary(path: Path, compression: str | None) -> IO[bytes]:
-    """The file's (decompressed) bytes as a stream; the file itself is opened read-only."""
-    raw = path.open("rb")
+    """The file's (decompressed) bytes as a stream; the file itself is opened read-only.
+
+    A pipe or FIFO cannot be sniffed before it is opened: its compression is peeked at here.
+    """
+    raw: IO[bytes] = path.open("rb")
+    if compression is None and not raw.seekable():
+        raw = io.BufferedReader(cast(io.RawIOBase, raw), READ_CHUNK)
+        head = raw.peek(8)[:8]
+        compression = next((kind for magic, kind in MAGIC if head.startswith(magic) and kind in COMPRESSIONS), None)
     if compression is None:
         return raw
     inner: IO[bytes]
@@ -114,7 +122,8 @@ def open_binary(path: Path, compression: str | None) -> IO[bytes]:
         import pyarrow as pa
 
         inner = pa.CompressedInputStream(pa.PythonFile(raw, mode="r"), "zstd")
-    size = path.stat().st_size
+    # A stream's compressed size is unknown: its expansion is not bounded (the user chose to pipe it).
+    size = path.stat().st_size if raw.seekable() else None
     return io.BufferedReader(_ExpansionGuard(inner, size, raw), buffer_size=READ_CHUNK)
 
 
