@@ -14,8 +14,11 @@ INTEGER_TEXT = r"^[+-]?[0-9]+$"
 FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
-ISO_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M")
-ISO_AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z")
+# A date alone is midnight; minutes without seconds may carry an offset too (10:00Z).
+ISO_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+ISO_AWARE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M%#z", "%Y-%m-%d %H:%M%#z")
+# chrono reads second 60 (a leap second) as the next minute: refused, as Python's datetime does.
+LEAP_SECOND = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:6"
 
 POLARS_TYPES: dict[str, pl.DataType] = polars_dtypes()
 
@@ -83,8 +86,5 @@ def _datetime_expr(text: pl.Expr, spec: ColumnSpec) -> pl.Expr:
             for f in ISO_AWARE_FORMATS
         ]
     )
-    if spec.timezone == "aware":
-        return aware
-    if spec.timezone == "naive":
-        return naive
-    return pl.coalesce([naive, aware])
+    parsed = aware if spec.timezone == "aware" else naive if spec.timezone == "naive" else pl.coalesce([naive, aware])
+    return pl.when(~text.str.contains(LEAP_SECOND)).then(parsed)

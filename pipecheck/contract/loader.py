@@ -14,7 +14,8 @@ from pydantic import BaseModel, ValidationError
 from pipecheck.contract.model import CheckProblems, Contract
 from pipecheck.errors import ContractError, ContractProblem, UsageError
 
-# Aliases let a tiny YAML file expand exponentially ("billion laughs"); contracts never need that many nodes.
+# Aliases let a tiny YAML file expand exponentially ("billion laughs"): a contract may have as many
+# nodes as characters (each written node takes at least one), and at least MAX_NODES.
 MAX_NODES = 200_000
 MAX_CONTRACT_BYTES = 5 * 1024 * 1024
 
@@ -36,32 +37,40 @@ class _Positions:
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(self, loader: yaml.SafeLoader, source: str, max_nodes: int = MAX_NODES) -> None:
         self.loader = loader
         self.source = source
+        self.max_nodes = max_nodes
         self.positions = _Positions()
         self.problems: list[ContractProblem] = []
         self.nodes = 0
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
+        if self.nodes > self.max_nodes:
             raise _TooLarge(node)
         self.positions.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in PLAIN_TAGS:
             raise yaml.constructor.ConstructorError(None, None, f"tag {node.tag!r} is not allowed", node.start_mark)
         if isinstance(node, yaml.MappingNode):
+            own = sum(1 for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge")
             self.loader.flatten_mapping(node)
+            merged = len(node.value) - own  # `<<: *base` pairs come first; the node's own keys override them
             result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            from_merge: set[str] = set()
+            for index, (key_node, value_node) in enumerate(node.value):
                 key = self.build(key_node, (*path, "<key>"))
                 if not isinstance(key, str | int | float | bool) or key is None:
                     self._problem(key_node, path, f"mapping keys must be text, got {key!r}")
                     continue
                 key = str(key) if not isinstance(key, str) else key
-                if key in result:
+                if key in result and key not in from_merge:
                     self._problem(key_node, (*path, key), f"duplicate key {key!r}")
                     continue
+                if index < merged:
+                    from_merge.add(key)
+                else:
+                    from_merge.discard(key)
                 self.positions.keys[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 result[key] = self.build(value_node, (*path, key))
             return result
@@ -122,7 +131,7 @@ def _load_yaml(text: str, source: str) -> tuple[Any, _Positions]:
         node = loader.get_single_node()
         if node is None:
             raise ContractError([ContractProblem(source, 1, 1, "", "contract is empty")])
-        builder = _Builder(loader, source)
+        builder = _Builder(loader, source, max(MAX_NODES, len(text)))
         data = builder.build(node, ())
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 ColumnType = Literal["integer", "float", "string", "boolean", "date", "datetime"]
 Number = StrictInt | StrictFloat
 Bound = StrictInt | StrictFloat | dt.date | dt.datetime | str
-AllowedValue = StrictBool | StrictInt | StrictFloat | str
+AllowedValue = StrictBool | StrictInt | StrictFloat | dt.datetime | dt.date | str
 NonNegativeInt = Annotated[StrictInt, Field(ge=0)]
 Severity = Literal["error", "warning"]
 CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]

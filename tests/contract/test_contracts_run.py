@@ -162,3 +162,47 @@ def load_and_run(contract: dict[str, Any], rows: list[list[str]], tmp_path: Path
     path = tmp_path / "g.csv"
     path.write_text(header + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
     validate_file(path, "g", compiled, "g.yaml", Options())
+
+
+def test_yaml_merge_keys_may_be_overridden_by_the_mapping_s_own_keys() -> None:
+    contract = parse_contract(
+        "contract: c\ncolumns:\n  n:\n    <<: {type: integer, min: 0}\n    min: 5\n"
+        "  m: {<<: {type: string}, nullable: true}\n"
+    )
+    assert (contract.columns["n"].type, contract.columns["n"].min) == ("integer", 5)
+    assert contract.columns["m"].nullable is True
+    with pytest.raises(ContractError, match="duplicate key 'min'"):
+        parse_contract("contract: c\ncolumns:\n  n: {type: integer, min: 0, min: 1}\n")
+
+
+def test_unquoted_yaml_dates_in_allowed_are_dates(tmp_path: Path) -> None:
+    found = run(
+        tmp_path,
+        "contract: c\ncolumns:\n  d: {type: date, allowed: [2024-01-01, 2024-02-01]}\n",
+        "d\n2024-01-01\n2024-03-01\n",
+    )
+    assert found == {"allowed": ["2024-03-01"]}
+
+
+def test_a_contract_of_100k_columns_is_not_an_alias_bomb() -> None:
+    text = "contract: c\ncolumns:\n" + "".join(f"  c{i}: {{type: string}}\n" for i in range(100_000))
+    assert len(parse_contract(text).columns) == 100_000
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcde", "bcdef", strict=True)
+    )
+    with pytest.raises(ContractError, match="too many nodes"):
+        parse_contract(bomb + "contract: c\ncolumns: {}\n")
+
+
+@pytest.mark.parametrize(
+    ("value", "parses"),
+    [
+        ("1970-01-01", True),
+        ("2024-01-01T10:00Z", True),
+        ("2024-01-01 10:00+02:00", True),
+        ("2024-01-01T10:00:60", False),
+    ],
+)
+def test_iso_datetime_text_rules(value: str, parses: bool, tmp_path: Path) -> None:
+    found = run(tmp_path, "contract: c\ncolumns:\n  t: {type: datetime}\n", f"t\n{value}\n")
+    assert found == ({} if parses else {"type": [value]})
