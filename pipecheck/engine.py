@@ -123,7 +123,7 @@ def _read_and_check(
 ) -> tuple[Tally, bool]:
     tally = Tally(options.max_examples)
     check = functools.partial(_check, plan)
-    batches = _reading(reader, reader.batches(wanted), compiled)
+    batches = _reading(reader, reader.batches(wanted), compiled, report.findings)
     results = ordered_map(check, batches, workers=options.workers, ahead=options.ahead)
     try:
         for point, partial in results:
@@ -150,7 +150,9 @@ def _check(plan: CheckPlan, batch: Batch) -> tuple[Checkpoint, Partial]:
     return batch.checkpoint, check_batch(plan, batch.frame)
 
 
-def _reading(reader: Reader, batches: Iterator[Batch], compiled: CompiledContract) -> Iterator[Batch]:
+def _reading(
+    reader: Reader, batches: Iterator[Batch], compiled: CompiledContract, findings: list[Finding]
+) -> Iterator[Batch]:
     """The reader's batches; any failure to read becomes UnreadableFile, and a later file of a dataset
     must store its columns as the first one does (storage_types' rule, judged per file)."""
     judged: set[str | None] = {None}
@@ -160,17 +162,32 @@ def _reading(reader: Reader, batches: Iterator[Batch], compiled: CompiledContrac
             return
         source = batch.checkpoint.source
         if source not in judged:
-            _judge_later_file(reader, source, batch, compiled)
+            _judge_later_file(reader, source, batch, compiled, findings)
             judged.add(source)
         yield batch
 
 
-def _judge_later_file(reader: Reader, source: str | None, batch: Batch, compiled: CompiledContract) -> None:
+def _judge_later_file(
+    reader: Reader, source: str | None, batch: Batch, compiled: CompiledContract, findings: list[Finding]
+) -> None:
     from pipecheck.storage_types import storage_findings
 
     schema = _contained(lambda: reader.schema(source), reader.format)
-    if schema is None:
+    first = _contained(lambda: reader.schema(None), reader.format)
+    if schema is None or first is None:
         return
+    policy = compiled.contract.extra_columns
+    for name in schema.names:
+        if name not in first.names and name not in compiled.columns and policy != "ignore":
+            findings.append(
+                Finding(
+                    "extra_column",
+                    f"{source}: column {name!r} is in neither the first file of the dataset nor the contract",
+                    severity="error" if policy == "error" else "warning",
+                    column=name,
+                    hint="the files of a directory are read as one dataset with one schema",
+                )
+            )
     internal = {c.internal: c.name for c in compiled.columns.values()}
     present = {internal[n]: schema.get_field_index(internal[n]) for n in batch.frame.columns if n in internal}
     later = storage_findings(schema, compiled, present)

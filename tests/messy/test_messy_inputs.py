@@ -359,6 +359,17 @@ def test_parquet_directory_files_must_share_the_first_files_schema(
     assert outcome.only("unreadable")["message"].startswith(message)
 
 
+def test_parquet_directory_a_later_file_with_an_extra_column_reports_it(check: Check, tmp_path: Path) -> None:
+    dataset = tmp_path / "orders"
+    dataset.mkdir()
+    write_parquet(dataset / "a.parquet", pa.table({"a": [1, 2], "b": ["x", "y"]}))
+    write_parquet(dataset / "b.parquet", pa.table({"a": [3], "b": ["z"], "extra": [1.5]}))
+    outcome = check(AB, dataset)
+    assert outcome.exit_code == 1 and outcome.file["rows"] == 3
+    finding = outcome.only("extra_column")
+    assert finding["column"] == "extra" and finding["message"].startswith("b.parquet: column 'extra' is in neither")
+
+
 def test_parquet_directory_float_column_stored_as_int_in_one_file_and_double_in_another(
     check: Check, tmp_path: Path
 ) -> None:
