@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 Validate = Callable[..., tuple[int, Any]]
 
@@ -327,3 +328,24 @@ def test_a_parquet_file_with_its_middle_cut_out_is_unreadable_without_a_panic(tm
     assert "panicked" not in run.stderr and "Traceback" not in run.stderr
     (file,) = json.loads(run.stdout)["files"]
     assert "unreadable" in [f["check"] for f in file["findings"]]
+
+
+def test_a_parquet_row_group_larger_than_the_slice_reader_takes_is_streamed(
+    validate_json: Validate, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row groups above LARGE_ROW_GROUP rows are read by pyarrow's batch reader (polars decoded each
+    slice from its whole row group): same findings, rows and row numbers as the slice reader."""
+    from pipecheck.readers import parquet
+
+    path = tmp_path / "big_group.parquet"
+    values = list(range(5000))
+    values[4321] = -1
+    pq.write_table(pa.table({"n": values, "s": ["x"] * 5000}), path, row_group_size=5000)
+    text = contract("  n: {type: integer, min: 0}\n  s: {type: string}\n")
+    monkeypatch.setattr(parquet, "BATCH_ROWS", 1000)
+    results = []
+    for large in (10_000, 1000):  # the slice reader, then the streamed one
+        monkeypatch.setattr(parquet, "LARGE_ROW_GROUP", large)
+        code, report = validate_json(text, path)
+        results.append((code, report["files"][0]["rows"], examples(only(report, "min"))))
+    assert results[0] == results[1] == (1, 5000, [(4322, None, "-1")])

@@ -10,11 +10,13 @@ from pipecheck.readers import UnreadableFile
 from pipecheck.readers.base import Batch, Checkpoint, Checkpoints, Place, ReadOptions
 
 if TYPE_CHECKING:
+    import polars as pl
     import pyarrow as pa
 
     from pipecheck.findings import Finding
 
 BATCH_ROWS = 256 * 1024
+LARGE_ROW_GROUP = 4 * BATCH_ROWS
 
 
 class ParquetReader:
@@ -120,10 +122,7 @@ class ParquetReader:
                     positions[out] = position
                 if source is not None:
                     self._schemas[source] = schema
-                scan = pl.scan_parquet(file)
-                selected = scan.select([pl.nth(p).alias(out) for out, p in positions.items()] or [pl.nth(0)])
-                for offset in range(0, metadata.num_rows, BATCH_ROWS):
-                    part = selected.slice(offset, BATCH_ROWS).collect()
+                for part in _slices(file, metadata, schema, positions):
                     rows = part.height
                     point = Checkpoint(len(self.checkpoints.points), row, rows, row + 1, None, None, source)
                     self.checkpoints.add(point)
@@ -144,6 +143,34 @@ class ParquetReader:
 
     def close(self) -> None:
         return None
+
+
+def _slices(
+    file: str, metadata: pa.parquet.FileMetaData, schema: pa.Schema, positions: dict[str, int]
+) -> Iterator[pl.DataFrame]:
+    """The file's wanted columns, BATCH_ROWS rows at a time, named as wanted.
+
+    polars slices a scan, reading only the pages a slice needs; but it decodes a slice from its
+    whole row group, so for row groups of more than LARGE_ROW_GROUP rows pyarrow's batch reader
+    streams the pages instead (bench/README.md: a 40M-row group, 12.6 s and 1.07 GB before).
+    """
+    import polars as pl
+    import pyarrow.parquet as pq
+
+    largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0)
+    if largest <= LARGE_ROW_GROUP:
+        scan = pl.scan_parquet(file)
+        selected = scan.select([pl.nth(p).alias(out) for out, p in positions.items()] or [pl.nth(0)])
+        for offset in range(0, metadata.num_rows, BATCH_ROWS):
+            yield selected.slice(offset, BATCH_ROWS).collect()
+        return
+    names = [schema.names[p] for p in positions.values()] or [schema.names[0]]
+    outputs = list(positions) or [schema.names[0]]
+    reader = pq.ParquetFile(file, buffer_size=1 << 20, pre_buffer=False)
+    for batch in reader.iter_batches(batch_size=BATCH_ROWS, columns=names, use_threads=True):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        yield frame.rename(dict(zip(frame.columns, outputs, strict=True)))
 
 
 def _first_line(exc: BaseException) -> str:
