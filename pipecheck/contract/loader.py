@@ -126,7 +126,18 @@ def parse_contract(text: str, source: str = "<contract>") -> Contract:
 
 
 def _load_yaml(text: str, source: str) -> tuple[Any, _Positions]:
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: refused before parsing starts
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise ContractError(
+            [
+                ContractProblem(
+                    source, line, column, "", f"invalid YAML: control character U+{exc.character:04X} is not allowed"
+                )
+            ]
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:

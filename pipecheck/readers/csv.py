@@ -310,6 +310,8 @@ class CsvReader:
         import pyarrow.csv as pacsv
 
         d = self.dialect
+        if len(d.delimiter.encode()) > 1 or len(d.quotechar.encode()) > 1 or len((d.escapechar or "").encode()) > 1:
+            return self._parse_by_csv_module(block, width, wanted)  # pyarrow takes one-byte characters only
         positional = [f"f{i}" for i in range(width)]
         longest = int((layout.ends - layout.starts).max()) if layout.starts.size else 0
         # pyarrow's parser loses the LF of a quoted CRLF that ends one of its internal blocks
@@ -350,6 +352,19 @@ class CsvReader:
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise UnreadableFile(f"cannot parse as CSV: {message}") from None
         return _frame(table.columns, list(wanted) or ["__row__"]), len(skipped)
+
+    def _parse_by_csv_module(self, block: bytes, width: int, wanted: Mapping[str, int]) -> tuple[pl.DataFrame, int]:
+        """A block in a dialect with a multi-byte delimiter or quote character, read by the csv module."""
+        import polars as pl
+
+        text = block.decode("utf-8", errors="surrogatepass")
+        with _field_size_limit():
+            records = [r for r in self._stdlib_reader(io.StringIO(text, newline="")) if r]
+        valid = [r for r in records if len(r) == width]
+        names = list(wanted) or ["__row__"]
+        columns = {name: [r[pos] for r in valid] for name, pos in wanted.items()} or {"__row__": ["" for _ in valid]}
+        frame = pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+        return frame, len(records) - len(valid)
 
     # ------------------------------------------------------------ after reading
 

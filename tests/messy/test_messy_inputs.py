@@ -735,3 +735,58 @@ def test_an_escapechar_dialect_with_an_unterminated_quote_is_not_silently_short(
     report = validate_file(path, "d", compile_contract(contract), "c", Options())
     assert [f.check for f in report.findings] == ["malformed_row"]
     assert "lines 3-7 were read as one record (row 2)" in report.findings[0].message
+
+
+def test_a_multibyte_delimiter_and_quote_character_are_read_by_the_csv_module(tmp_path: Path) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    contract = parse_contract(
+        'contract: c\ncsv: {delimiter: "¦", quotechar: "«"}\ncolumns:\n  x: {type: integer}\n  y: {type: string}\n'
+    )
+    path = tmp_path / "d.csv"
+    path.write_text("x¦y\n1¦«a¦b«\nbad¦c\n1¦2¦3\n", encoding="utf-8")
+    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    assert report.rows == 3
+    found = {f.check: [(e.row, e.line, e.value) for e in f.examples] for f in report.findings}
+    assert found == {"malformed_row": [(3, 4, "1¦2¦3")], "type": [(2, 3, "bad")]}
+
+
+def test_a_control_character_in_a_contract_is_a_contract_error_with_its_position() -> None:
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.errors import ContractError
+
+    with pytest.raises(ContractError) as caught:
+        parse_contract("contract: c\ncolumns:\n  x: {type: str\x07ing}\n", "c.yaml")
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.column, problem.message) == (
+        3,
+        16,
+        "invalid YAML: control character U+0007 is not allowed",
+    )
+
+
+@pytest.mark.parametrize("kind", ["dangling", "loop"])
+def test_a_broken_symlink_is_that_file_s_finding_and_the_others_are_validated(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipecheck.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "c.yaml").write_text("contract: c\ncolumns:\n  a: {type: integer}\n", encoding="utf-8")
+    (tmp_path / "good.csv").write_text("a\n1\n", encoding="utf-8")
+    if kind == "dangling":
+        (tmp_path / "bad.csv").symlink_to(tmp_path / "nowhere.csv")
+    else:
+        (tmp_path / "bad.csv").symlink_to(tmp_path / "other.csv")
+        (tmp_path / "other.csv").symlink_to(tmp_path / "bad.csv")
+    result = CliRunner().invoke(app, ["validate", "bad.csv", "good.csv", "-c", "c.yaml", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    files = {f["path"]: f for f in json.loads(result.stdout)["files"]}
+    assert files["good.csv"]["ok"]
+    assert [f["check"] for f in files["bad.csv"]["findings"]] == ["unreadable"]
