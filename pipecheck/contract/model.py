@@ -42,7 +42,9 @@ class ColumnSpec(_Strict):
     min: Bound | None = Field(None, description="Smallest allowed value (numbers, dates).")
     max: Bound | None = Field(None, description="Largest allowed value (numbers, dates).")
     allowed: list[AllowedValue] | None = Field(None, description="The only values allowed.")
-    pattern: str | None = Field(None, description="RE2 regular expression every value must fully match.")
+    pattern: str | None = Field(
+        None, description="Regular expression (Rust regex syntax, as polars runs it) every value must fully match."
+    )
     min_length: NonNegativeInt | None = Field(None, description="Shortest allowed string length.")
     max_length: NonNegativeInt | None = Field(None, description="Longest allowed string length.")
     multiple_of: Annotated[StrictInt | StrictFloat, Field(gt=0)] | None = Field(
