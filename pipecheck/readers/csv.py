@@ -161,15 +161,7 @@ class CsvReader:
         return self._block_source
 
     def _stdlib_reader(self, text: Any) -> Any:
-        d = self.dialect
-        return csv.reader(
-            text,
-            delimiter=d.delimiter,
-            quotechar=d.quotechar,
-            escapechar=d.escapechar,
-            doublequote=d.doublequote,
-            strict=False,
-        )
+        return csv_module_reader(text, self.dialect)
 
     def progress(self) -> tuple[int, int | None]:
         if self._decoded is not None:
@@ -459,6 +451,18 @@ class _FieldSizeLimit:
 _field_size_limit = _FieldSizeLimit().raised
 
 
+def csv_module_reader(text: Any, dialect: CsvDialect) -> Any:
+    """The stdlib csv module's reader for the contract's dialect (lenient, as pyarrow is)."""
+    return csv.reader(
+        text,
+        delimiter=dialect.delimiter,
+        quotechar=dialect.quotechar,
+        escapechar=dialect.escapechar,
+        doublequote=dialect.doublequote,
+        strict=False,
+    )
+
+
 def _quoting(dialect: CsvDialect) -> Quoting:
     return Quoting(dialect.quotechar, dialect.delimiter, dialect.escapechar, dialect.doublequote)
 
@@ -583,14 +587,7 @@ def _layout_by_csv_module(block: bytes, dialect: CsvDialect, at_end: bool) -> _L
 
     text = block.decode("utf-8", errors="surrogatepass")
     line_starts = _line_starts(block)
-    reader = csv.reader(
-        io.StringIO(text, newline=""),
-        delimiter=dialect.delimiter,
-        quotechar=dialect.quotechar,
-        escapechar=dialect.escapechar,
-        doublequote=dialect.doublequote,
-        strict=False,
-    )
+    reader = csv_module_reader(io.StringIO(text, newline=""), dialect)
     starts: list[int] = []
     ends: list[int] = []
     start_lines: list[int] = []
@@ -702,15 +699,8 @@ class _RecordBlocks:
         """The cut after the last record but one, as the csv module reads the buffer (escapes, stray
         quotes): the last record may go on in the next read, so it waits for it."""
         line_starts = _line_starts(buffer)
-        d = self.dialect
-        reader = csv.reader(
-            io.StringIO(buffer.decode("utf-8", errors="surrogatepass"), newline=""),
-            delimiter=d.delimiter,
-            quotechar=d.quotechar,
-            escapechar=d.escapechar,
-            doublequote=d.doublequote,
-            strict=False,
-        )
+        text = io.StringIO(buffer.decode("utf-8", errors="surrogatepass"), newline="")
+        reader = csv_module_reader(text, self.dialect)
         ends: list[int] = []
         with _field_size_limit():
             try:
