@@ -61,6 +61,8 @@ def validate_file(
     scratch = scratch or Scratch()
     try:
         dialect = compiled.contract.csv
+        if _named_tsv(path) and "delimiter" not in dialect.model_fields_set:
+            dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
         width = None if dialect.header else len(compiled.columns)
         read_options = ReadOptions(dialect, options.max_examples, options.block_size, width)
         reader = _contained(lambda: open_reader(path, read_options), "the file")
@@ -80,6 +82,13 @@ def validate_file(
             scratch.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _named_tsv(path: Path) -> bool:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst"):
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] == ".tsv"
 
 
 def _validate(

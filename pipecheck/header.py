@@ -101,7 +101,11 @@ def match_header(
                     f"column {name!r} is not in the contract",
                     column=name,
                     severity=severity,
-                    hint=f"did you mean {close[0]!r}?" if close else "add it to the contract or set extra_columns",
+                    hint=f"did you mean {close[0]!r}?"
+                    if close
+                    else "add it to the contract or set extra_columns"
+                    if severity == "error"
+                    else None,
                 )
             )
 

@@ -38,6 +38,8 @@ def render(report: RunReport, context: RenderContext) -> str:
 
 
 def _file(console: Console, file: FileReport, context: RenderContext) -> None:
+    if context.quiet and file.ok:
+        return  # --quiet: only the files that fail
     mark, style = ("PASS", "green") if file.ok else ("FAIL", "red")
     line = Text()
     line.append(f"{mark} ", style=f"bold {style}")
@@ -47,7 +49,7 @@ def _file(console: Console, file: FileReport, context: RenderContext) -> None:
     errors, warnings = file.count("error"), file.count("warning")
     line.append(f"  {rows}, {errors} error(s), {warnings} warning(s), {file.seconds:.2f}s", style="dim")
     console.print(line)
-    if not file.findings or (context.quiet and file.ok):
+    if not file.findings:
         return
     table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
     table.add_column("severity")

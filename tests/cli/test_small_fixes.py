@@ -1,0 +1,54 @@
+"""Small things users hit (issue 13): .tsv is tab-separated, --quiet shows failing files only,
+an extra_columns: warn warning does not tell the user to change extra_columns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pipecheck.cli import app
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_a_tsv_file_is_tab_separated_unless_the_contract_says_otherwise(folder: Path) -> None:
+    (folder / "d.tsv").write_text("a\tb\n1\tx,y\n", encoding="utf-8")
+    (folder / "c.yaml").write_text(
+        "contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["validate", "d.tsv", "-c", "c.yaml", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (folder / "s.yaml").write_text(
+        "contract: s\ncsv: {delimiter: ','}\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["validate", "d.tsv", "-c", "s.yaml", "--format", "json"])
+    assert result.exit_code == 1  # the contract's comma wins: the header is one column
+    assert "missing_column" in {f["check"] for f in json.loads(result.stdout)["files"][0]["findings"]}
+
+
+def test_quiet_prints_only_failing_files(folder: Path) -> None:
+    (folder / "good.csv").write_text("a\n1\n", encoding="utf-8")
+    (folder / "bad.csv").write_text("a\nx\n", encoding="utf-8")
+    (folder / "c.yaml").write_text("contract: c\ncolumns:\n  a: {type: integer}\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["validate", "good.csv", "bad.csv", "-c", "c.yaml", "--quiet", "--no-color"])
+    assert result.exit_code == 1
+    assert "FAIL bad.csv" in result.output
+    assert "good.csv" not in result.output
+
+
+def test_an_extra_column_warning_has_no_hint_to_set_extra_columns(folder: Path) -> None:
+    (folder / "d.csv").write_text("a,zzz\n1,2\n", encoding="utf-8")
+    (folder / "c.yaml").write_text(
+        "contract: c\nextra_columns: warn\ncolumns:\n  a: {type: integer}\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["validate", "d.csv", "-c", "c.yaml", "--format", "json"])
+    (finding,) = json.loads(result.stdout)["files"][0]["findings"]
+    assert finding["check"] == "extra_column" and finding["severity"] == "warning"
+    assert "hint" not in finding
