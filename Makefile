@@ -19,7 +19,9 @@ demo: $(VENV)/.installed
 	$(PIPECHECK) validate sample_data/orders.csv sample_data/orders.parquet
 	@echo
 	@echo "== a file that violates it (exit 1 expected) =="
-	-$(PIPECHECK) validate sample_data/orders_bad.csv
+	@$(PIPECHECK) validate sample_data/orders_bad.csv; code=$$?; \
+	  if [ $$code -ne 1 ]; then echo "expected exit 1 (violations), got $$code"; exit 1; fi; \
+	  echo "(exit 1: the file violates its contract, as expected)"
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check pipecheck tests bench
