@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, ParamSpec, TypeVar
 
 import typer
+from typer import _click as click
 
 from pipecheck import __version__
 from pipecheck.errors import ExitCode, PipecheckError, UsageError
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,  # plain help and one-line errors, as ruff and pytest print them
     help="Validate CSV and Parquet files against YAML data contracts.",
 )
 P = ParamSpec("P")
@@ -73,26 +75,43 @@ def _color(no_color: bool) -> bool:
 @_reports_errors
 def validate(
     data: Annotated[
-        list[str], typer.Argument(help="CSV/Parquet files (or a directory of Parquet files).", show_default=False)
+        list[str],
+        typer.Argument(
+            help="CSV, JSON Lines or Parquet files, a directory of Parquet files, or - for standard input.",
+            show_default=False,
+            metavar="DATA",
+        ),
     ],
-    contract: Annotated[Path | None, typer.Option("--contract", "-c", help="Contract to apply to every file.")] = None,
+    contract: Annotated[
+        Path | None, typer.Option("--contract", "-c", metavar="FILE", help="Contract to apply to every file.")
+    ] = None,
     schemas: Annotated[
-        Path | None, typer.Option("--schemas", help="Directory of contracts (default: schemas/).")
+        Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts (default: schemas/).")
     ] = None,
     formats: Annotated[
         list[str] | None,
         typer.Option(
-            "--format", "-f", help="Output format, repeatable; FORMAT or FORMAT:PATH (e.g. junit:report.xml)."
+            "--format",
+            "-f",
+            metavar="FORMAT[:PATH]",
+            help="Output format, repeatable; FORMAT or FORMAT:PATH (e.g. junit:report.xml).",
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the (machine) report to this file.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the (machine) report to this file.")
     ] = None,
-    max_examples: Annotated[int | None, typer.Option("--max-examples", min=0, help="Examples per finding.")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Lowest severity that fails: error|warning.")] = None,
+    max_examples: Annotated[
+        int | None, typer.Option("--max-examples", min=0, metavar="N", help="Examples per finding.")
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option("--fail-on", metavar="error|warning", help="Lowest severity that fails: error|warning."),
+    ] = None,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop a file at its first error.")] = False,
     skip_unmatched: Annotated[bool, typer.Option("--skip-unmatched", help="Ignore files no contract matches.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Files validated in parallel (0 = cores).")] = 0,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, metavar="N", help="Files validated in parallel (0 = cores).")
+    ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only failing files in rich output.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")] = False,
 ) -> None:
@@ -134,7 +153,7 @@ def lint(
     contracts: Annotated[
         list[Path] | None, typer.Argument(help="Contract files (default: every contract in schemas/).")
     ] = None,
-    schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
+    schemas: Annotated[Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts.")] = None,
 ) -> None:
     """Check contracts without reading data. Exit 0: valid; 2: problems (file:line:col messages)."""
     from pipecheck.config import load_settings
@@ -170,10 +189,14 @@ def schema() -> None:
 @app.command("config")
 @_reports_errors
 def show_config(
-    schemas: Annotated[Path | None, typer.Option("--schemas", help="Directory of contracts.")] = None,
-    formats: Annotated[list[str] | None, typer.Option("--format", "-f", help="As for validate.")] = None,
-    max_examples: Annotated[int | None, typer.Option("--max-examples", min=0, help="As for validate.")] = None,
-    fail_on: Annotated[str | None, typer.Option("--fail-on", help="As for validate.")] = None,
+    schemas: Annotated[Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts.")] = None,
+    formats: Annotated[
+        list[str] | None, typer.Option("--format", "-f", metavar="FORMAT[:PATH]", help="As for validate.")
+    ] = None,
+    max_examples: Annotated[
+        int | None, typer.Option("--max-examples", min=0, metavar="N", help="As for validate.")
+    ] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", metavar="error|warning", help="As for validate.")] = None,
 ) -> None:
     """Print the resolved settings (config file < flags) and where each came from."""
     from pipecheck.config import load_settings
@@ -190,7 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(100000, 50, 100)
     show_traceback = "--traceback" in (sys.argv[1:] if argv is None else argv)
     try:
-        app(args=argv, prog_name="pipecheck", standalone_mode=True)
+        code = app(args=argv, prog_name="pipecheck", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # `pipecheck` alone: the help
+        sys.stdout.write(exc.format_message() + "\n")
+        return int(exc.exit_code)
+    except click.exceptions.ClickException as exc:  # bad flags or arguments: one line, exit 2
+        command = " ".join(a for a in (sys.argv[1:] if argv is None else argv)[:1] if not a.startswith("-"))
+        _error(exc.format_message(), f"see 'pipecheck {command + ' ' if command else ''}--help'")
+        return int(exc.exit_code)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else ExitCode.USAGE
         if code == ExitCode.INTERRUPTED:  # typer's answer to Ctrl-C, or SIGTERM (see entry)
@@ -208,7 +238,9 @@ def main(argv: list[str] | None = None) -> int:
             "this is a pipecheck bug; rerun with --traceback and report it",
         )
         return ExitCode.USAGE
-    return ExitCode.OK
+    if code == ExitCode.INTERRUPTED:  # typer's answer to Ctrl-C, or SIGTERM (see entry)
+        _error("interrupted; no report was written")
+    return int(code) if isinstance(code, int) else ExitCode.OK
 
 
 def _error(message: str, hint: str | None = None) -> None:

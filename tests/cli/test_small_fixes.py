@@ -52,3 +52,25 @@ def test_an_extra_column_warning_has_no_hint_to_set_extra_columns(folder: Path) 
     (finding,) = json.loads(result.stdout)["files"][0]["findings"]
     assert finding["check"] == "extra_column" and finding["severity"] == "warning"
     assert "hint" not in finding
+
+
+@pytest.mark.parametrize(
+    ("args", "first_line"),
+    [
+        (["validate", "--bogus"], "pipecheck: error: No such option: --bogus"),
+        (["validate", "x.csv", "--max-examples", "-1"], "pipecheck: error: Invalid value for '--max-examples'"),
+        (["validate"], "pipecheck: error: Missing argument 'DATA'."),
+    ],
+)
+def test_usage_errors_are_one_line_with_a_hint_in_a_real_process(args: list[str], first_line: str) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("pipecheck")), *args], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith(first_line), done.stderr
+    assert lines[1:] == ["  hint: see 'pipecheck validate --help'"]
+    assert "╭" not in done.stderr
