@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipecheck.findings import FileReport
 from tests.messy.conftest import Outcome, run_cli
 
 Check = Callable[..., Outcome]
@@ -669,19 +670,23 @@ def test_byte_offsets_count_the_bom(check: Check) -> None:
 
 
 # ---------------------------------------------------------------- found by trying to break it (issue 12)
-
-
-def test_header_false_takes_the_width_from_the_contract_not_the_first_record(tmp_path: Path) -> None:
+def report_of(tmp_path: Path, contract: str, text: str, **options: Any) -> FileReport:
+    """The engine's report on `text` (written as d.csv) under `contract`."""
     from pipecheck.compile import compile_contract
     from pipecheck.contract.loader import parse_contract
     from pipecheck.engine import Options, validate_file
 
-    contract = parse_contract(
-        "contract: c\ncsv: {header: false}\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n"
-    )
     path = tmp_path / "d.csv"
-    path.write_text("1,x,extra\n2,y\n3,z\n", encoding="utf-8")
-    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    path.write_text(text, encoding="utf-8")
+    return validate_file(path, "d", compile_contract(parse_contract(contract)), "c", Options(**options))
+
+
+def test_header_false_takes_the_width_from_the_contract_not_the_first_record(tmp_path: Path) -> None:
+    report = report_of(
+        tmp_path,
+        "contract: c\ncsv: {header: false}\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n",
+        "1,x,extra\n2,y\n3,z\n",
+    )
     assert report.rows == 3
     (malformed,) = report.findings
     assert (malformed.check, malformed.count, [(e.row, e.line) for e in malformed.examples]) == (
@@ -692,28 +697,21 @@ def test_header_false_takes_the_width_from_the_contract_not_the_first_record(tmp
 
 
 def test_a_blank_header_cell_is_reported_at_the_header_line_after_blank_lines(tmp_path: Path) -> None:
-    from pipecheck.compile import compile_contract
-    from pipecheck.contract.loader import parse_contract
-    from pipecheck.engine import Options, validate_file
-
-    contract = parse_contract("contract: c\nextra_columns: ignore\ncolumns:\n  a: {type: integer}\n")
-    path = tmp_path / "d.csv"
-    path.write_text("\n\na,,b\n1,2,3\n", encoding="utf-8")
-    report = validate_file(path, "d", compile_contract(contract), "c", Options())
+    report = report_of(
+        tmp_path, "contract: c\nextra_columns: ignore\ncolumns:\n  a: {type: integer}\n", "\n\na,,b\n1,2,3\n"
+    )
     (blank,) = report.findings
     assert (blank.check, [e.line for e in blank.examples]) == ("blank_header", [3])
 
 
 @pytest.mark.parametrize("max_examples", [0, 5])
 def test_an_unterminated_quote_is_counted_once_and_obeys_max_examples(tmp_path: Path, max_examples: int) -> None:
-    from pipecheck.compile import compile_contract
-    from pipecheck.contract.loader import parse_contract
-    from pipecheck.engine import Options, validate_file
-
-    contract = parse_contract("contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n  c: {type: string}\n")
-    path = tmp_path / "d.csv"
-    path.write_text('a,b,c\n1,x,y\n2,"open\n3,y\n', encoding="utf-8")
-    report = validate_file(path, "d", compile_contract(contract), "c", Options(max_examples=max_examples))
+    report = report_of(
+        tmp_path,
+        "contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n  c: {type: string}\n",
+        'a,b,c\n1,x,y\n2,"open\n3,y\n',
+        max_examples=max_examples,
+    )
     assert report.rows == 2
     (finding,) = report.findings
     assert finding.check == "malformed_row" and finding.count == 1
@@ -722,32 +720,22 @@ def test_an_unterminated_quote_is_counted_once_and_obeys_max_examples(tmp_path: 
 
 
 def test_an_escapechar_dialect_with_an_unterminated_quote_is_not_silently_short(tmp_path: Path) -> None:
-    from pipecheck.compile import compile_contract
-    from pipecheck.contract.loader import parse_contract
-    from pipecheck.engine import Options, validate_file
-
-    contract = parse_contract(
+    report = report_of(
+        tmp_path,
         'contract: c\ncsv: {escapechar: "\\\\", doublequote: false}\n'
-        "columns:\n  a: {type: integer}\n  b: {type: string}\n"
+        "columns:\n  a: {type: integer}\n  b: {type: string}\n",
+        'a,b\n1,x\n2,"open\n3,y\n4,z\n5,w\n6,v\n',
     )
-    path = tmp_path / "d.csv"
-    path.write_text('a,b\n1,x\n2,"open\n3,y\n4,z\n5,w\n6,v\n', encoding="utf-8")
-    report = validate_file(path, "d", compile_contract(contract), "c", Options())
     assert [f.check for f in report.findings] == ["malformed_row"]
     assert "lines 3-7 were read as one record (row 2)" in report.findings[0].message
 
 
 def test_a_multibyte_delimiter_and_quote_character_are_read_by_the_csv_module(tmp_path: Path) -> None:
-    from pipecheck.compile import compile_contract
-    from pipecheck.contract.loader import parse_contract
-    from pipecheck.engine import Options, validate_file
-
-    contract = parse_contract(
-        'contract: c\ncsv: {delimiter: "¦", quotechar: "«"}\ncolumns:\n  x: {type: integer}\n  y: {type: string}\n'
+    report = report_of(
+        tmp_path,
+        'contract: c\ncsv: {delimiter: "¦", quotechar: "«"}\ncolumns:\n  x: {type: integer}\n  y: {type: string}\n',
+        "x¦y\n1¦«a¦b«\nbad¦c\n1¦2¦3\n",
     )
-    path = tmp_path / "d.csv"
-    path.write_text("x¦y\n1¦«a¦b«\nbad¦c\n1¦2¦3\n", encoding="utf-8")
-    report = validate_file(path, "d", compile_contract(contract), "c", Options())
     assert report.rows == 3
     found = {f.check: [(e.row, e.line, e.value) for e in f.examples] for f in report.findings}
     assert found == {"malformed_row": [(3, 4, "1¦2¦3")], "type": [(2, 3, "bad")]}
