@@ -21,7 +21,7 @@ from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Batch, Checkpoint, Place, Reader, ReadOptions
-from pipecheck.readers.registry import open_reader
+from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
@@ -61,7 +61,7 @@ def validate_file(
     scratch = scratch or Scratch()
     try:
         dialect = compiled.contract.csv
-        if _named_tsv(path) and "delimiter" not in dialect.model_fields_set:
+        if data_suffix(path) == ".tsv" and "delimiter" not in dialect.model_fields_set:
             dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
         width = None if dialect.header else len(compiled.columns)
         read_options = ReadOptions(dialect, options.max_examples, options.block_size, width)
@@ -82,13 +82,6 @@ def validate_file(
             scratch.close()
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _named_tsv(path: Path) -> bool:
-    suffixes = [s.lower() for s in path.suffixes]
-    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zst"):
-        suffixes = suffixes[:-1]
-    return bool(suffixes) and suffixes[-1] == ".tsv"
 
 
 def _validate(

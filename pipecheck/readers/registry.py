@@ -61,13 +61,18 @@ def _regular(path: Path) -> bool:
 _SUFFIX_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zst": "zstd"}
 
 
+def data_suffix(path: Path) -> str:
+    """The name's suffix after any compression suffix, lower-cased: ".tsv" for data.tsv.gz."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _SUFFIX_COMPRESSIONS:
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
+
+
 def _by_suffix(path: Path) -> tuple[str, str | None]:
     """(format, compression) of a stream from its name alone: CSV unless it says otherwise."""
-    suffixes = [s.lower() for s in path.suffixes]
-    compression = _SUFFIX_COMPRESSIONS.get(suffixes[-1]) if suffixes else None
-    if compression:
-        suffixes = suffixes[:-1]
-    last = suffixes[-1] if suffixes else ""
+    compression = _SUFFIX_COMPRESSIONS.get(path.suffix.lower())
+    last = data_suffix(path)
     if last == ".parquet":
         return "parquet", None
     return ("jsonl" if last in (".jsonl", ".ndjson") else "csv"), compression
