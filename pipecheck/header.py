@@ -79,14 +79,22 @@ def match_header(
         if spec.required:
             missing.append(name)
 
-    one_column_header = delimiter is not None and len(names) == 1 and _looks_delimited(names[0])
+    seen = _delimiter_seen(names[0]) if delimiter is not None and len(names) == 1 and missing else None
+    if seen is not None:
+        # "a;b" read as one column: the delimiter is wrong, not the column names; one finding says so.
+        result.findings.append(
+            Finding(
+                "missing_column",
+                f"the header is one column, {names[0][:60]!r}: it looks {seen!r}-separated, not {delimiter!r}; "
+                f"{len(missing)} required column(s) not found",
+                hint=f"set csv.delimiter: {seen!r} in the contract",
+                examples=[Example(line=line, value=names[0])],
+            )
+        )
+        return result
     for name in missing:
         close = difflib.get_close_matches(name, extra, n=1, cutoff=0.6)
-        if one_column_header:
-            # "a;b" read as one column: the delimiter is wrong, not the column names.
-            hint: str | None = f"the header is one column: is the delimiter really {delimiter!r}? (set csv.delimiter)"
-        else:
-            hint = f"did you mean {close[0]!r}? (renamed upstream?)" if close else None
+        hint = f"did you mean {close[0]!r}? (renamed upstream?)" if close else None
         result.findings.append(
             Finding("missing_column", f"required column {name!r} is missing", column=name, hint=hint)
         )
@@ -122,5 +130,8 @@ def match_header(
     return result
 
 
-def _looks_delimited(name: str) -> bool:
-    return any(sep in name for sep in (";", "\t", "|", ","))
+def _delimiter_seen(name: str) -> str | None:
+    """The separator a one-column header seems to use (the most frequent of ; tab | ,), if any."""
+    counts = {sep: name.count(sep) for sep in (";", "\t", "|", ",")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else None

@@ -254,6 +254,20 @@ def _message(error: Any) -> str:
         return f"expected a mapping, got {shown}"
     if kind == "missing":
         return f"missing required key {error['loc'][-1]!r}"
+    bounds = {"greater_than_equal": ("ge", ">="), "greater_than": ("gt", ">"), "less_than_equal": ("le", "<=")}
+    if kind in bounds:
+        key, sign = bounds[kind]
+        return f"must be {sign} {ctx.get(key)}, got {shown}"
+    if kind in ("too_short", "too_long") and ctx.get("min_length") == 1 and isinstance(given, list | str):
+        return "must not be empty"
+    if kind == "string_too_short":
+        return (
+            "must not be empty"
+            if ctx.get("min_length") == 1
+            else f"must have at least {ctx.get('min_length')} characters"
+        )
+    if kind == "string_too_long":
+        return f"must have at most {ctx.get('max_length')} characters, got {shown}"
     if kind == "literal_error":
         expected = ctx.get("expected", "")
         hint = ""

@@ -41,7 +41,9 @@ class ColumnSpec(_Strict):
     unique: StrictBool = Field(False, description="No value occurs twice in the whole file.")
     min: Bound | None = Field(None, description="Smallest allowed value (numbers, dates).")
     max: Bound | None = Field(None, description="Largest allowed value (numbers, dates).")
-    allowed: list[AllowedValue] | None = Field(None, description="The only values allowed.")
+    allowed: Annotated[list[AllowedValue], Field(min_length=1)] | None = Field(
+        None, description="The only values allowed (at least one)."
+    )
     pattern: str | None = Field(
         None, description="Regular expression (Rust regex syntax, as polars runs it) every value must fully match."
     )
@@ -444,11 +446,13 @@ class Contract(_Strict):
 
     @model_validator(mode="after")
     def _known_columns(self) -> Contract:
-        for group in self.checks.unique_together:
-            unknown = [name for name in group if name not in self.columns]
-            if unknown:
-                raise ValueError(f"checks.unique_together names unknown column(s): {', '.join(unknown)}")
         problems: list[tuple[Location, str]] = []
+        for g, group in enumerate(self.checks.unique_together):
+            for c, name in enumerate(group):
+                if name not in self.columns:
+                    close = difflib.get_close_matches(name, list(self.columns), n=1)
+                    hint = f" (did you mean {close[0]!r}?)" if close else ""
+                    problems.append((("checks", "unique_together", g, c), f"unknown column {name!r}{hint}"))
         for i, rule in enumerate(self.checks.compare):
             problems += [(("checks", "compare", i, *loc), msg) for loc, msg in _compare_problems(rule, self.columns)]
         for i, expression in enumerate(self.checks.expression):

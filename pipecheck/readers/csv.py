@@ -394,7 +394,7 @@ class CsvReader:
             note = f"{fields} field(s), expected {width}"
             if place.spans_quoted_newline and fields < width:
                 note += f"; a quoted field opened here spans lines {place.line}-{place.end_line} (unterminated quote?)"
-                hint = "check for a missing closing quote at the first example"
+                hint = hint or f"check for a missing closing quote on line {place.line}"
             examples.append(Example(row=place.row, line=place.line, value=place.text, note=note))
         return Finding(
             "malformed_row",

@@ -120,9 +120,18 @@ def test_rules_that_do_not_fit_the_type_are_rejected() -> None:
     assert any("format: only for date/datetime" in p for p in problems(text))
 
 
-def test_unique_together_must_name_declared_columns() -> None:
+def test_unique_together_must_name_declared_columns_at_their_position() -> None:
     text = VALID.replace("[[order_id, created_at]]", "[[order_id, nope]]")
-    assert any("unknown column(s): nope" in p for p in problems(text))
+    (problem,) = [p for p in problems(text) if "unknown column 'nope'" in p]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "nope" in row)
+    assert problem.split(":")[1] == str(line) and ".unique_together[0][1]:" in problem
+
+
+def test_an_empty_allowed_list_and_bounds_read_as_sentences() -> None:
+    text = "contract: c\ncolumns:\n  a: {type: string, allowed: []}\n  b: {type: string, max_length: -1}\n"
+    found = problems(text)
+    assert any(p.endswith("columns.a.allowed: must not be empty") for p in found), found
+    assert any(p.endswith("columns.b.max_length: must be >= 0, got -1") for p in found), found
 
 
 def test_unknown_encoding_is_rejected() -> None:
