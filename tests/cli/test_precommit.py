@@ -300,6 +300,8 @@ def test_manifest_declares_both_hooks() -> None:
         ("b.csv.zst", True),
         ("b.csv.xz", True),
         ("b.tsv.gz", True),
+        ("events.jsonl", True),
+        ("events.ndjson.gz", True),
         ("b.csv.txt", False),
         ("b.json", False),
         ("csv", False),
