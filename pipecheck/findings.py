@@ -58,6 +58,7 @@ class Finding:
     count: int = 1
     examples: list[Example] = field(default_factory=list)
     hint: str | None = None
+    scope: str = "data"  # "header": about the file's columns (reporters may group those)
 
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]

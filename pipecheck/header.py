@@ -89,6 +89,7 @@ def match_header(
                 f"{len(missing)} required column(s) not found",
                 hint=f"set csv.delimiter: {seen!r} in the contract",
                 examples=[Example(line=line, value=names[0])],
+                scope="header",
             )
         )
         return result
@@ -117,6 +118,8 @@ def match_header(
                 )
             )
 
+    for finding in result.findings:
+        finding.scope = "header"
     if contract.ordered:
         expected = [n for n in declared if n in result.positions]
         actual = sorted(expected, key=lambda n: result.positions[n])
@@ -125,6 +128,7 @@ def match_header(
                 Finding(
                     "column_order",
                     f"columns are out of order: expected {', '.join(expected)}; found {', '.join(actual)}",
+                    scope="header",
                 )
             )
     return result

@@ -26,7 +26,7 @@ VALUE_CHARS = 60
 
 
 def render(report: RunReport, context: RenderContext) -> str:
-    lines = [_annotation(file, finding) for file in report.files for finding in file.findings]
+    lines = [line for file in report.files for line in _annotations(file)]
     failed = sum(1 for f in report.files if not f.ok)
     total = len(report.files)
     lines.append(
@@ -37,9 +37,34 @@ def render(report: RunReport, context: RenderContext) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _annotations(file: FileReport) -> list[str]:
+    """One annotation per finding; a file's header findings together, one per severity, on the header line."""
+    out = []
+    header = [f for f in file.findings if f.scope == "header"]
+    for severity in ("error", "warning"):
+        group = [f for f in header if f.severity == severity]
+        if len(group) > 1:
+            out.append(_header_annotation(file, group))
+        elif group:
+            out.append(_annotation(file, group[0]))
+    out += [_annotation(file, f) for f in file.findings if f.scope != "header"]
+    return out
+
+
+def _header_annotation(file: FileReport, group: list[Finding]) -> str:
+    line = next((e.line for f in group for e in f.examples if e.line is not None), 1)
+    properties = {"file": _posix(file.path), "line": str(line), "title": f"pipecheck header ({len(group)} problems)"}
+    props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    command = "error" if group[0].severity == "error" else "warning"
+    text = "\n".join(f"{f.check}: {f.message}" + (f" (hint: {f.hint})" if f.hint else "") for f in group)
+    return f"::{command} {props}::{escape_data(text)}"
+
+
 def _annotation(file: FileReport, finding: Finding) -> str:
     properties = {"file": _posix(file.path)}
     line = next((e.line for e in finding.examples if e.line is not None), None)
+    if line is None and finding.scope == "header":
+        line = 1  # a finding about the columns points at the header
     if line is not None:
         properties["line"] = str(line)
     title = f"pipecheck {finding.check}" + (f" ({finding.column})" if finding.column is not None else "")

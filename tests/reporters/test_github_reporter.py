@@ -161,3 +161,42 @@ def test_unwritable_step_summary_is_a_warning_not_a_failure(
     out, err = capsys.readouterr()
     assert out.startswith("::error ")
     assert "warning: cannot append to $GITHUB_STEP_SUMMARY" in err
+
+
+def test_a_file_s_header_findings_are_one_annotation_per_severity_on_the_header_line() -> None:
+    report = RunReport(
+        files=[
+            FileReport(
+                "d.csv",
+                "c.yaml",
+                findings=[
+                    Finding("missing_column", "required column 'a' is missing", column="a", scope="header"),
+                    Finding("missing_column", "required column 'b' is missing", column="b", scope="header"),
+                    Finding("extra_column", "column 'z' is not in the contract", "warning", column="z", scope="header"),
+                    Finding("min", "n must be >= 0", column="n", examples=[Example(row=1, line=2, value="-1")]),
+                ],
+            )
+        ]
+    )
+    lines = render(report, RenderContext()).splitlines()
+    assert lines[0] == (
+        "::error file=d.csv,line=1,title=pipecheck header (2 problems)::"
+        "missing_column: required column 'a' is missing%0Amissing_column: required column 'b' is missing"
+    )
+    assert lines[1].startswith("::warning file=d.csv,line=1,title=pipecheck extra_column (z)::")
+    assert lines[2].startswith("::error file=d.csv,line=2,title=pipecheck min (n)::")
+    assert len(lines) == 4
+
+
+def test_header_findings_from_the_engine_are_marked_header(tmp_path: Path) -> None:
+    from pipecheck.compile import compile_contract
+    from pipecheck.contract.loader import parse_contract
+    from pipecheck.engine import Options, validate_file
+
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n1,2\n", encoding="utf-8")
+    contract = parse_contract("contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: integer}\n")
+    report = validate_file(path, "d.csv", compile_contract(contract), "c.yaml", Options())
+    assert {f.scope for f in report.findings} == {"header"}
+    (annotation, _summary) = render(RunReport(files=[report]), RenderContext()).splitlines()
+    assert "title=pipecheck header (4 problems)" in annotation and "line=1" in annotation
