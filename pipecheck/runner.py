@@ -37,6 +37,8 @@ def expand_paths(raw: list[str]) -> list[Path]:
     out: list[Path] = []
     for item in raw:
         if item == "-":  # standard input: read once, as a stream (give --contract)
+            if Path("/dev/stdin") in out:
+                raise UsageError("-: standard input can be read only once; give it once")
             out.append(Path("/dev/stdin"))
             continue
         path = Path(item)
@@ -97,11 +99,12 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _runnable(compiled: CompiledContract, path: Path) -> CompiledContract:
-    """The compiled contract, once it has run on a tiny frame; one that cannot run is a contract error."""
+def _runnable(contract: Contract, path: Path) -> CompiledContract:
+    """The contract compiled, once it has run on a tiny frame; one that cannot run is a contract error."""
     from pipecheck.checking import run_once
 
     try:
+        compiled = compile_contract(contract)
         run_once(compiled)
     except Exception as exc:  # a rule the model let through but the engine cannot evaluate
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
@@ -135,7 +138,7 @@ def run(request: Request) -> RunReport:
     compiled: dict[Path, CompiledContract] = {}
     for _, contract_path in plan:
         if contract_path not in compiled:
-            compiled[contract_path] = _runnable(compile_contract(catalog.load(contract_path)), contract_path)
+            compiled[contract_path] = _runnable(catalog.load(contract_path), contract_path)
 
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress

@@ -24,6 +24,7 @@ CompareOp = Literal["==", "!=", "<", "<=", ">", ">="]
 Location = tuple[str | int, ...]
 
 NUMERIC_TYPES = ("integer", "float")
+INT64 = (-(2**63), 2**63 - 1)
 TEMPORAL_TYPES = ("date", "datetime")
 DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
@@ -96,6 +97,8 @@ class ColumnSpec(_Strict):
                 raise ValueError(f"{key}: expected a number, got {bound!r}")
             if isinstance(bound, float) and not math.isfinite(bound):
                 raise ValueError(f"{key}: expected a finite number, got {bound!r}")
+            if self.type == "integer" and isinstance(bound, int) and not INT64[0] <= bound <= INT64[1]:
+                raise ValueError(f"{key}: {bound} is beyond the 64-bit integers an integer column holds")
             if self.type in TEMPORAL_TYPES:
                 parse_temporal_bound(bound, self.type)
             if self.type in ("string", "boolean"):
@@ -162,6 +165,8 @@ def _check_allowed_value(value: Any, column_type: str) -> None:
             raise ValueError(f"allowed: {exc}") from None
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"allowed: expected a finite number, got {value!r}")
+    if column_type == "integer" and not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"allowed: {value} is beyond the 64-bit integers an integer column holds")
 
 
 def parse_temporal_bound(bound: Any, column_type: str) -> dt.date | dt.datetime:

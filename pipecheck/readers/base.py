@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import polars as pl
@@ -60,6 +60,7 @@ class ReadOptions:
     max_examples: int = 5
     block_size: int = 8 << 20
     width: int | None = None  # text without a header: the fields every record must have (the contract's)
+    opened: IO[bytes] | None = None  # a pipe or FIFO already opened (and peeked at) by the registry
 
 
 class Reader(Protocol):

@@ -114,6 +114,7 @@ class CsvReader:
         self._open_quote_unchecked = 0
         self.header_line = 1  # the physical line of the first record (blank lines may precede it)
         self.width = options.width  # fields a record must have; None: as many as the first record
+        self.opened = options.opened
 
     @property
     def format(self) -> str:
@@ -155,7 +156,7 @@ class CsvReader:
         if self._block_source is None:
             d = self.dialect
             self._decoded = open_text_bytes(
-                self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting
+                self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting, self.opened
             )
             self._block_source = iter(_RecordBlocks(self._decoded, self.block_size * PLAIN_BLOCKS, d))
         return self._block_source

@@ -200,7 +200,7 @@ class JsonLinesReader:
     def _open(self) -> DecodedStream:
         if self._stream is None:
             try:
-                raw = open_binary(self.path, self.compression)
+                raw = open_binary(self.path, self.compression, self.options.opened)
             except OSError as exc:
                 raise UnreadableFile(f"cannot open: {_first_line(exc)}") from None
             self._stream = DecodedStream(raw, self.options.dialect.encoding, self.decode_log)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 
 from pipecheck.readers import UnreadableFile
 from pipecheck.readers.base import Reader, ReadOptions
-from pipecheck.readers.source import COMPRESSIONS, open_binary, sniff
+from pipecheck.readers.source import COMPRESSIONS, magic_kind, open_binary, open_stream, sniff
 
 # format -> "module:class"; every class takes (path, compression, options). Imported on use.
 READERS: dict[str, str] = {
@@ -19,7 +20,12 @@ READERS: dict[str, str] = {
 
 def open_reader(path: Path, options: ReadOptions) -> Reader:
     """The reader for the file (or Parquet dataset directory); UnreadableFile when there is none."""
-    kind, compression = sniff_format(path)
+    if not path.is_dir() and not _regular(path):
+        opened, head = open_stream(path)  # read once: the reader gets this very stream
+        kind, compression = _stream_format(path, head)
+        options = dataclasses.replace(options, opened=opened)
+    else:
+        kind, compression = sniff_format(path)
     module, _, name = READERS[kind].partition(":")
     reader: Reader = getattr(importlib.import_module(module), name)(path, compression, options)
     return reader
@@ -29,8 +35,6 @@ def sniff_format(path: Path) -> tuple[str, str | None]:
     """(format, compression) from the first bytes; text is JSON Lines by suffix or a leading '{', else CSV."""
     if path.is_dir():
         return "parquet", None
-    if not _regular(path):
-        return _by_suffix(path)  # a pipe, FIFO or device is read once, as it comes: nothing to peek at
     kind = sniff(path)
     if kind == "parquet":
         return kind, None
@@ -69,13 +73,16 @@ def data_suffix(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _by_suffix(path: Path) -> tuple[str, str | None]:
-    """(format, compression) of a stream from its name alone: CSV unless it says otherwise."""
-    compression = _SUFFIX_COMPRESSIONS.get(path.suffix.lower())
-    last = data_suffix(path)
-    if last == ".parquet":
+def _stream_format(path: Path, head: bytes) -> tuple[str, str | None]:
+    """(format, compression) of a pipe or FIFO from its first bytes (peeked) and its name."""
+    kind = magic_kind(head)
+    if kind == "parquet" or data_suffix(path) == ".parquet":
         return "parquet", None
-    return ("jsonl" if last in (".jsonl", ".ndjson") else "csv"), compression
+    if kind is not None and kind not in COMPRESSIONS:
+        raise UnreadableFile(f"this is a {kind}, not a CSV, JSON Lines or Parquet file", file_format=kind)
+    compression = kind
+    # compressed text is not peeked into: its name decides (CSV unless it says JSON Lines)
+    return _text_format(path, b"" if compression else head), compression
 
 
 def _decompressed_head(path: Path, compression: str) -> bytes:

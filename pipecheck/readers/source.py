@@ -55,15 +55,7 @@ def sniff(path: Path) -> str:
         head = handle.read(16)
     if not head:
         raise UnreadableFile("file is empty (0 bytes)")
-    for magic, kind in MAGIC:
-        if head.startswith(magic):
-            return kind
-    return "csv"
-
-
-def sniff_inner(stream: IO[bytes]) -> bytes:
-    """First bytes of a decompressed stream (peeked; the caller reopens to read from the start)."""
-    return stream.read(16)
+    return magic_kind(head) or "csv"
 
 
 class _ExpansionGuard(io.RawIOBase):
@@ -99,16 +91,23 @@ class _ExpansionGuard(io.RawIOBase):
             super().close()
 
 
-def open_binary(path: Path, compression: str | None) -> IO[bytes]:
+def open_stream(path: Path) -> tuple[io.BufferedReader[io.RawIOBase], bytes]:
+    """A pipe, FIFO or device, opened once (it can be read only once), and its first bytes, peeked."""
+    raw = io.BufferedReader(cast(io.RawIOBase, path.open("rb", buffering=0)), READ_CHUNK)
+    return raw, raw.peek(4096)[:4096]
+
+
+def magic_kind(head: bytes) -> str | None:
+    """What the first bytes say the data is (a compression, parquet, an image...), if anything."""
+    return next((kind for magic, kind in MAGIC if head.startswith(magic)), None)
+
+
+def open_binary(path: Path, compression: str | None, opened: IO[bytes] | None = None) -> IO[bytes]:
     """The file's (decompressed) bytes as a stream; the file itself is opened read-only.
 
-    A pipe or FIFO cannot be sniffed before it is opened: its compression is peeked at here.
+    `opened`: a stream already open for it (a pipe, read once: see open_stream).
     """
-    raw: IO[bytes] = path.open("rb")
-    if compression is None and not raw.seekable():
-        raw = io.BufferedReader(cast(io.RawIOBase, raw), READ_CHUNK)
-        head = raw.peek(8)[:8]
-        compression = next((kind for magic, kind in MAGIC if head.startswith(magic) and kind in COMPRESSIONS), None)
+    raw: IO[bytes] = opened if opened is not None else path.open("rb")
     if compression is None:
         return raw
     inner: IO[bytes]
@@ -197,7 +196,6 @@ class DecodedStream(io.RawIOBase):
         self.text_breaks = 0  # line breaks in the text decoded so far (right for any encoding, utf-16 too)
         self.text_ends_in_cr = False
         self._input_len = 0
-        self.ends_in_break = True  # an empty stream has no unterminated last line
         self.partial_line = ""
         self.eof = False
         self._object_base = 0
@@ -277,8 +275,6 @@ class DecodedStream(io.RawIOBase):
         self.raw_offset += len(chunk)
         self.raw_newlines += breaks
         self.ends_in_cr = chunk.endswith(b"\r") if chunk else self.ends_in_cr
-        if chunk:
-            self.ends_in_break = chunk.endswith((b"\n", b"\r"))
 
     def _blank_comments(self, text: str, final: bool) -> str:
         text = self.partial_line + text
@@ -302,13 +298,6 @@ class DecodedStream(io.RawIOBase):
                 line = line[:-1] + "\n"
             out.append(line)
         return "".join(out)
-
-    @property
-    def physical_lines(self) -> int | None:
-        """Lines in the whole stream (a last line without a break counts), once it was read to the end."""
-        if not self.eof:
-            return None
-        return self.raw_newlines + (0 if self.ends_in_break else 1)
 
     def disk_position(self) -> int:
         """Bytes of the file on disk consumed so far (compressed bytes for a compressed file)."""
@@ -418,5 +407,6 @@ def open_text_bytes(
     log: DecodeLog | None,
     comment: str | None,
     quoting: Quoting | None = None,
+    opened: IO[bytes] | None = None,
 ) -> DecodedStream:
-    return DecodedStream(open_binary(path, compression), encoding, log, comment, quoting)
+    return DecodedStream(open_binary(path, compression, opened), encoding, log, comment, quoting)

@@ -66,3 +66,19 @@ def test_an_endless_device_stops_at_the_record_limit(folder: Path) -> None:
     assert code == 1, err
     (finding,) = report["files"][0]["findings"]  # type: ignore[index]
     assert finding["check"] == "limit" and "longer than 256 MB" in finding["message"]
+
+
+def test_json_lines_on_standard_input_are_recognised_by_their_first_byte(folder: Path) -> None:
+    code, report, err = run(["-"], folder, stdin=b'{"a": "x", "n": 1}\n{"a": "y", "n": "bad"}\n')
+    assert code == 1, err
+    (file,) = report["files"]  # type: ignore[index]
+    assert (file["format"], file["rows"]) == ("jsonl", 2)
+    assert [(f["check"], f["examples"][0]["line"]) for f in file["findings"]] == [("type", 2)]
+
+
+def test_standard_input_given_twice_is_a_usage_error(folder: Path) -> None:
+    done = subprocess.run(
+        [PIPECHECK, "validate", "-", "-", "-c", "c.yaml"], cwd=folder, input=DATA, capture_output=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.decode().startswith("pipecheck: error: -: standard input can be read only once")
