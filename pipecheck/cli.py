@@ -157,21 +157,15 @@ def lint(
 ) -> None:
     """Check contracts without reading data. Exit 0: valid; 2: problems (file:line:col messages)."""
     from pipecheck.config import load_settings
-    from pipecheck.contract.loader import load_contract
-    from pipecheck.errors import ContractError
+    from pipecheck.lint import lint_contracts
 
     settings = load_settings(Path.cwd(), {"schemas": schemas})
     paths = contracts or sorted(Path(os.path.relpath(p)) for p in settings.schemas.glob("*.y*ml") if p.is_file())
     if not paths:
         raise UsageError(f"{settings.schemas}: no contracts found")
-    problems: list[str] = []
-    for path in paths:
-        try:
-            load_contract(path)
-        except ContractError as exc:
-            problems += [str(p) for p in exc.problems]
-    for line in problems:
-        typer.echo(line, err=True)
+    problems = lint_contracts(paths, settings.schemas)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
     if problems:
         raise typer.Exit(ExitCode.USAGE)
     typer.echo(f"{len(paths)} contract(s) valid")

@@ -99,7 +99,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _runnable(contract: Contract, path: Path) -> CompiledContract:
+def compile_runnable(contract: Contract, path: Path) -> CompiledContract:
     """The contract compiled, once it has run on a tiny frame; one that cannot run is a contract error."""
     from pipecheck.checking import run_once
 
@@ -138,7 +138,7 @@ def run(request: Request) -> RunReport:
     compiled: dict[Path, CompiledContract] = {}
     for _, contract_path in plan:
         if contract_path not in compiled:
-            compiled[contract_path] = _runnable(catalog.load(contract_path), contract_path)
+            compiled[contract_path] = compile_runnable(catalog.load(contract_path), contract_path)
 
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress

@@ -24,7 +24,7 @@ PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,20
 
 
 @dataclass
-class _Positions:
+class Positions:
     """Where each value (and each mapping key) starts in the YAML text, 1-based."""
 
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
@@ -41,7 +41,7 @@ class _Builder:
         self.loader = loader
         self.source = source
         self.max_nodes = max_nodes
-        self.positions = _Positions()
+        self.positions = Positions()
         self.problems: list[ContractProblem] = []
         self.nodes = 0
 
@@ -118,14 +118,27 @@ def load_contract(path: Path, display: str | None = None) -> Contract:
 
 
 def parse_contract(text: str, source: str = "<contract>") -> Contract:
-    data, positions = _load_yaml(text, source)
+    data, positions, duplicates = _load_yaml(text, source)
     try:
-        return Contract.model_validate(data)
+        contract = Contract.model_validate(data)
     except ValidationError as exc:
-        raise ContractError(_problems_from(exc, data, positions, source)) from None
+        # A duplicate key keeps its first value, so the rest of the file is still judged.
+        raise ContractError(_sorted([*duplicates, *_problems_from(exc, data, positions, source)])) from None
+    if duplicates:
+        raise ContractError(duplicates)
+    return contract
 
 
-def _load_yaml(text: str, source: str) -> tuple[Any, _Positions]:
+def contract_positions(text: str, source: str = "<contract>") -> Positions:
+    """Where each value of a contract's YAML starts; for problems found beyond the contract itself."""
+    return _load_yaml(text, source)[1]
+
+
+def _sorted(problems: list[ContractProblem]) -> list[ContractProblem]:
+    return sorted(problems, key=lambda p: (p.line, p.column))
+
+
+def _load_yaml(text: str, source: str) -> tuple[Any, Positions, list[ContractProblem]]:
     try:
         loader = yaml.SafeLoader(text)
     except yaml.reader.ReaderError as exc:  # a control character: refused before parsing starts
@@ -164,16 +177,14 @@ def _load_yaml(text: str, source: str) -> tuple[Any, _Positions]:
         raise ContractError([ContractProblem(source, 1, 1, "", "contract is nested too deeply")]) from None
     finally:
         loader.dispose()
-    if builder.problems:
-        raise ContractError(builder.problems)
     if not isinstance(data, dict):
         raise ContractError(
             [ContractProblem(source, 1, 1, "", "a contract is a mapping with keys contract, columns, ...")]
         )
-    return data, builder.positions
+    return data, builder.positions, builder.problems
 
 
-def _problems_from(exc: ValidationError, data: Any, positions: _Positions, source: str) -> list[ContractProblem]:
+def _problems_from(exc: ValidationError, data: Any, positions: Positions, source: str) -> list[ContractProblem]:
     problems: dict[str, ContractProblem] = {}
     for error in exc.errors():
         located = (error.get("ctx") or {}).get("error")
@@ -197,7 +208,7 @@ def _problems_from(exc: ValidationError, data: Any, positions: _Positions, sourc
         dotted = _dotted(path)
         # A union reports once per member; the first reason per location is the useful one.
         problems.setdefault(dotted, ContractProblem(source, line, col, dotted, message))
-    return sorted(problems.values(), key=lambda p: (p.line, p.column))
+    return _sorted(list(problems.values()))
 
 
 def _real_path(loc: tuple[int | str, ...], data: Any) -> Path_:

@@ -151,7 +151,7 @@ def test_many_generated_contracts_load_and_run_or_are_contract_errors(
 
 
 def load_and_run(contract: dict[str, Any], rows: list[list[str]], tmp_path: Path) -> None:
-    from pipecheck.runner import _runnable
+    from pipecheck.runner import compile_runnable
 
     text = yaml.safe_dump(contract, allow_unicode=True)
     try:
@@ -159,7 +159,7 @@ def load_and_run(contract: dict[str, Any], rows: list[list[str]], tmp_path: Path
     except ContractError as exc:
         assert exc.problems and all(str(p).startswith("g.yaml:") for p in exc.problems)
         return
-    compiled = _runnable(loaded, Path("g.yaml"))
+    compiled = compile_runnable(loaded, Path("g.yaml"))
     header = ",".join('"' + n.replace('"', '""') + '"' for n in loaded.columns)
     path = tmp_path / "g.csv"
     path.write_text(header + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
