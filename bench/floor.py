@@ -12,10 +12,13 @@ from __future__ import annotations
 import sys
 
 CSV_READERS = ("pyarrow.csv", "polars.read_csv", "pandas.read_csv")
+QUOTED_READERS = ("pyarrow.csv+note", "polars.read_csv+note")  # the quoted export shape: a note column
 PARQUET_READERS = ("pyarrow.parquet", "polars.read_parquet")
 
 
 def read(reader: str, path: str) -> int:
+    notes = reader.endswith("+note")
+    reader = reader.removesuffix("+note")
     if reader == "pyarrow.csv":
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -31,8 +34,13 @@ def read(reader: str, path: str) -> int:
             "ship_date": pa.date32(),
             "country": pa.string(),
             "quantity": pa.string(),
+            **({"note": pa.string()} if notes else {}),
         }
-        return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types)).num_rows
+        return pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=notes),
+            convert_options=pacsv.ConvertOptions(column_types=types),
+        ).num_rows
     if reader == "polars.read_csv":
         import polars as pl
 
@@ -47,6 +55,7 @@ def read(reader: str, path: str) -> int:
             "ship_date": pl.Date,
             "country": pl.String,
             "quantity": pl.String,
+            **({"note": pl.String} if notes else {}),
         }
         return pl.read_csv(path, schema=schema).height
     if reader == "pandas.read_csv":

@@ -11,6 +11,7 @@ null instead, which the (non-nullable) contract rejects just the same.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -75,6 +76,59 @@ def expected(rows: int) -> dict[str, int]:
 
 def paths(size: str) -> dict[str, Path]:
     return {"csv": DATA / f"orders_{size}.csv", "parquet": DATA / f"orders_{size}.parquet"}
+
+
+# The export shape of real tools: the same table plus a free-text `note` column, quoted only where
+# needed (as pandas' to_csv and polars' write_csv do), in LF and CRLF variants.
+QUOTED_SHAPES = {"quoted": "\n", "quoted-crlf": "\r\n"}
+NOTES = [
+    'says "hi", twice',  # a doubled quote and a comma
+    "line one\nline two",  # a newline inside quotes
+    "a, b, c",
+    'multi\nline "quoted", with commas\n and three lines',
+]
+NOTE_SHARE = 0.25
+NOTES_CONTRACT = DATA / "orders_notes.yaml"
+
+
+def quoted_paths(size: str) -> dict[str, Path]:
+    return {shape: DATA / f"orders_{size}_{shape.replace('-', '_')}.csv" for shape in QUOTED_SHAPES}
+
+
+def ensure_quoted(size: str) -> dict[str, Path]:
+    """The quoted shapes of one size (from the plain CSV, so the same rows fail), and their contract:
+    bench/orders.yaml plus `note`. Rewritten when the recipe changes, like ensure()."""
+    import polars as pl
+
+    plain = ensure(size)["csv"]
+    out = quoted_paths(size)
+    stamp = DATA / f"orders_{size}_quoted.json"
+    meta = {"recipe": RECIPE, "seed": SEED, "rows": SIZES[size], "notes": NOTES, "share": NOTE_SHARE}
+    _write_notes_contract()
+    if stamp.exists() and all(p.exists() for p in out.values()):
+        try:
+            if json.loads(stamp.read_text()) == meta:
+                return out
+        except ValueError:
+            pass
+    table = pl.read_csv(plain, infer_schema=False)
+    rng = np.random.default_rng(SEED + 1)
+    noted = rng.random(table.height) < NOTE_SHARE
+    kinds = rng.integers(0, len(NOTES), table.height)
+    note = np.where(noted, np.array(NOTES, dtype=object)[kinds], None)
+    for shape, terminator in QUOTED_SHAPES.items():
+        text = [n.replace("\n", terminator) if n is not None else None for n in note] if terminator != "\n" else note
+        frame = table.with_columns(pl.Series("note", text, dtype=pl.String))
+        write = functools.partial(frame.write_csv, quote_style="necessary", line_terminator=terminator)
+        _atomic(out[shape], write)
+    _atomic(stamp, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2)))
+    return out
+
+
+def _write_notes_contract() -> None:
+    text = (BENCH / "orders.yaml").read_text()
+    text = text.replace("contract: bench-orders", "contract: bench-orders-notes")
+    _atomic(NOTES_CONTRACT, lambda tmp: Path(tmp).write_text(text + "  note:        {type: string, nullable: true}\n"))
 
 
 def _stamp(size: str) -> Path:
@@ -234,5 +288,5 @@ if __name__ == "__main__":
 
     for name in sys.argv[1:] or list(SIZES):
         start = time.perf_counter()
-        written = ensure(name)
+        written = {**ensure(name), **ensure_quoted(name)}
         print(name, {k: str(v) for k, v in written.items()}, f"{time.perf_counter() - start:.1f}s")

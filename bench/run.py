@@ -1,6 +1,6 @@
 """pipecheck against the I/O floor and its peers: `make bench` or `python bench/run.py`.
 
-    python bench/run.py [--sizes 100k,1m,5m] [--formats csv,parquet] [--runs 3]
+    python bench/run.py [--sizes 100k,1m,5m] [--formats csv,parquet,quoted,quoted-crlf] [--runs 3]
                         [--tools floor,pipecheck,pandera,gx,frictionless,soda]
 
 Each measurement is its own process tree, run under bench/measure.py (wall time, CPU
@@ -33,6 +33,12 @@ ROOT = BENCH.parent
 DATA = BENCH / "data"
 OUT = DATA / "out"
 CONTRACT = BENCH / "orders.yaml"
+NOTES_CONTRACT = DATA / "orders_notes.yaml"  # orders.yaml plus the free-text note (bench/gen.py)
+FORMATS = ("csv", "parquet", "quoted", "quoted-crlf")
+QUOTED = ("quoted", "quoted-crlf")
+# The quoted export shapes are measured against the pyarrow floor and Soda Core (issue #14's
+# yardsticks); the other peers read them as they read the plain CSV.
+QUOTED_PEERS = ("soda",)
 RESULTS = BENCH / "results.json"
 PEERS_VENV = BENCH / ".peers"
 PEER_PACKAGES = [
@@ -50,6 +56,7 @@ PEER_DISTS = ["pandera", "great-expectations", "frictionless", "soda-core", "sod
 SIZES = ("100k", "1m", "5m")
 ROWS = {"100k": 100_000, "1m": 1_000_000, "5m": 5_000_000}
 CSV_READERS = ("pyarrow.csv", "polars.read_csv", "pandas.read_csv")
+QUOTED_READERS = ("pyarrow.csv+note", "polars.read_csv+note")
 PARQUET_READERS = ("pyarrow.parquet", "polars.read_parquet")
 ALL_TOOLS = ("floor", "pipecheck", "pandera", "gx", "frictionless", "soda")
 PEERS = ("pandera", "gx", "frictionless", "soda")
@@ -86,20 +93,26 @@ def peers_python() -> Path:
 # Setup
 
 
-def generate(sizes: list[str]) -> dict[str, Any]:
+def generate(sizes: list[str], quoted: bool) -> dict[str, Any]:
     """Write (or reuse) the data files; returns {size: {rows, expected}}."""
     code = (
         "import json, sys; sys.path.insert(0, sys.argv[1]); import gen\n"
+        "quoted = sys.argv[2] == 'quoted'\n"
         "out = {}\n"
-        "for s in sys.argv[2:]:\n"
+        "for s in sys.argv[3:]:\n"
         "    gen.ensure(s); gen.write_peer_files()\n"
+        "    if quoted: gen.ensure_quoted(s)\n"
         "    n = gen.SIZES[s]\n"
         "    out[s] = {'rows': n, 'expected': gen.expected(n), 'per_kind': gen.per_kind(n)}\n"
         "print(json.dumps(out))\n"
     )
     start = time.perf_counter()
     done = subprocess.run(
-        [main_python(), "-c", code, str(BENCH), *sizes], capture_output=True, text=True, check=True, cwd=ROOT
+        [main_python(), "-c", code, str(BENCH), "quoted" if quoted else "plain", *sizes],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     print(f"data ready in {time.perf_counter() - start:.1f}s ({', '.join(sizes)})", flush=True)
     return dict(json.loads(done.stdout))
@@ -290,18 +303,26 @@ def measure(job: Job, tag: str) -> dict[str, Any]:
     return sample
 
 
+def data_path(size: str, fmt: str) -> Path:
+    if fmt in QUOTED:
+        return DATA / f"orders_{size}_{fmt.replace('-', '_')}.csv"  # bench/gen.py quoted_paths
+    return DATA / f"orders_{size}.{fmt}"
+
+
 def jobs_for(size: str, fmt: str, path: Path, tools: list[str], runs: int, status: dict[str, str]) -> list[Job]:
     jobs: list[Job] = []
     py = main_python()
     if "floor" in tools:
-        for reader in CSV_READERS if fmt == "csv" else PARQUET_READERS:
+        readers = {"csv": CSV_READERS, "parquet": PARQUET_READERS}.get(fmt, QUOTED_READERS)
+        for reader in readers:
             jobs.append(Job("floor", reader, [py, str(BENCH / "floor.py"), reader, str(path)], None, runs))
     if "pipecheck" in tools:
-        cmd = [pipecheck_bin(), "validate", str(path), "--contract", str(CONTRACT), "--format", "json"]
+        contract = NOTES_CONTRACT if fmt in QUOTED else CONTRACT
+        cmd = [pipecheck_bin(), "validate", str(path), "--contract", str(contract), "--format", "json"]
         jobs.append(Job("pipecheck", "pipecheck validate", cmd, parse_pipecheck, runs))
     peer_py = str(peers_python())
     for tool in PEERS:
-        if tool not in tools:
+        if tool not in tools or (fmt in QUOTED and tool not in QUOTED_PEERS):
             continue
         slow = (tool in SLOW_PEERS and ROWS[size] >= 5_000_000) or (tool == "frictionless" and fmt == "parquet")
         peer_runs = 1 if slow else runs
@@ -471,7 +492,7 @@ def report(as_markdown: bool) -> int:
     """Print the table of an existing bench/results.json (no measuring)."""
     payload = json.loads(RESULTS.read_text())
     order = {s: i for i, s in enumerate(SIZES)}
-    rows = sorted(payload["results"], key=lambda r: (order.get(r["size"], 9), r["format"] != "csv"))
+    rows = sorted(payload["results"], key=lambda r: (order.get(r["size"], 9), FORMATS.index(r["format"])))
     print(markdown(rows) if as_markdown else table(rows))
     if payload.get("startup"):
         s = payload["startup"]
@@ -485,7 +506,7 @@ def report(as_markdown: bool) -> int:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(SIZES), help="comma-separated: 100k,1m,5m")
-    parser.add_argument("--formats", default="csv,parquet", help="comma-separated: csv,parquet")
+    parser.add_argument("--formats", default=",".join(FORMATS), help="comma-separated: " + ",".join(FORMATS))
     parser.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
     parser.add_argument("--tools", default=",".join(ALL_TOOLS), help="comma-separated: " + ",".join(ALL_TOOLS))
     parser.add_argument(
@@ -503,7 +524,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     for name, allowed, values in (
         ("size", SIZES, args.sizes),
-        ("format", ("csv", "parquet"), args.formats),
+        ("format", FORMATS, args.formats),
         ("tool", ALL_TOOLS, args.tools),
     ):
         bad = [v for v in values if v not in allowed]
@@ -519,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         return report(args.markdown)
     started = dt.datetime.now(dt.UTC)
-    meta = generate(args.sizes)
+    meta = generate(args.sizes, quoted=any(f in QUOTED for f in args.formats))
     status: dict[str, str] = {}
     wanted_peers = [t for t in args.tools if t in PEERS]
     if wanted_peers:
@@ -557,7 +578,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     for size in args.sizes:
         for fmt in args.formats:
-            path = DATA / f"orders_{size}.{fmt}"
+            path = data_path(size, fmt)
             tools = [t for t in args.tools if t not in PEERS or size in args.peer_sizes]
             jobs = jobs_for(size, fmt, path, tools, args.runs, status)
             for rep in range(args.runs):
