@@ -20,7 +20,7 @@ from pipecheck.executor import ordered_map
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.base import Batch, Checkpoint, Place, Reader, ReadOptions
+from pipecheck.readers.base import Place, Reader, ReadOptions, Work
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
@@ -124,11 +124,12 @@ def _read_and_check(
     report: FileReport,
 ) -> tuple[Tally, bool]:
     tally = Tally(options.max_examples)
-    check = functools.partial(_check, plan)
-    batches = _reading(reader, reader.batches(wanted), compiled, report.findings)
+    check = functools.partial(_check, plan, reader.format)
+    batches = _reading(reader, reader.batches(wanted), compiled, report.findings, list(wanted))
     results = ordered_map(check, batches, workers=options.workers, ahead=options.ahead)
     try:
-        for point, partial in results:
+        for work, partial in results:
+            point = _contained(work.settle, reader.format)
             tally = tally.merge(Tally.of(partial, point.first_row, options.max_examples))
             for key, frame in partial.keys:
                 keys[key].add(frame, point.first_row)
@@ -148,13 +149,14 @@ def _read_and_check(
     return tally, False
 
 
-def _check(plan: CheckPlan, batch: Batch) -> tuple[Checkpoint, Partial]:
-    return batch.checkpoint, check_batch(plan, batch.frame)
+def _check(plan: CheckPlan, what: str, work: Work) -> tuple[Work, Partial]:
+    """On a worker: the work's parsing, then its checks; settling waits for the caller's thread."""
+    return work, check_batch(plan, _contained(work.parse, what))
 
 
 def _reading(
-    reader: Reader, batches: Iterator[Batch], compiled: CompiledContract, findings: list[Finding]
-) -> Iterator[Batch]:
+    reader: Reader, batches: Iterator[Work], compiled: CompiledContract, findings: list[Finding], wanted: list[str]
+) -> Iterator[Work]:
     """The reader's batches; any failure to read becomes UnreadableFile, and a later file of a dataset
     must store its columns as the first one does (storage_types' rule, judged per file)."""
     judged: set[str | None] = {None}
@@ -162,15 +164,15 @@ def _reading(
         batch = _contained(lambda: next(batches, None), reader.format)
         if batch is None:
             return
-        source = batch.checkpoint.source
+        source = batch.source
         if source not in judged:
-            _judge_later_file(reader, source, batch, compiled, findings)
+            _judge_later_file(reader, source, wanted, compiled, findings)
             judged.add(source)
         yield batch
 
 
 def _judge_later_file(
-    reader: Reader, source: str | None, batch: Batch, compiled: CompiledContract, findings: list[Finding]
+    reader: Reader, source: str | None, wanted: list[str], compiled: CompiledContract, findings: list[Finding]
 ) -> None:
     from pipecheck.storage_types import storage_findings
 
@@ -191,7 +193,7 @@ def _judge_later_file(
                 )
             )
     internal = {c.internal: c.name for c in compiled.columns.values()}
-    present = {internal[n]: schema.get_field_index(internal[n]) for n in batch.frame.columns if n in internal}
+    present = {internal[n]: schema.get_field_index(internal[n]) for n in wanted if n in internal}
     later = storage_findings(schema, compiled, present)
     if later.findings:
         raise UnreadableFile(

@@ -149,7 +149,7 @@ def test_progress_reports_bytes_and_rows_up_to_the_whole_file(tmp_path: Path) ->
 
 def test_reader_reads_one_block_ahead_of_the_batches_consumed(tmp_path: Path) -> None:
     from pipecheck.contract.model import CsvDialect
-    from pipecheck.readers.base import ReadOptions
+    from pipecheck.readers.base import ReadOptions, settled
     from pipecheck.readers.csv import PLAIN_BLOCKS, CsvReader
 
     path = tmp_path / "data.csv"
@@ -159,7 +159,7 @@ def test_reader_reads_one_block_ahead_of_the_batches_consumed(tmp_path: Path) ->
     names = reader.columns()
     consumed = 0
     most_ahead = 0
-    for batch in reader.batches({name: i for i, name in enumerate(names)}):
+    for batch in settled(reader.batches({name: i for i, name in enumerate(names)})):
         assert batch.checkpoint.byte_range is not None
         consumed = batch.checkpoint.byte_range[1]
         most_ahead = max(most_ahead, reader.progress()[0] - consumed)

@@ -42,6 +42,41 @@ class Batch:
     def rows(self) -> int:
         return self.checkpoint.rows
 
+    @property
+    def source(self) -> str | None:
+        return self.checkpoint.source
+
+    def parse(self) -> pl.DataFrame:
+        return self.frame
+
+    def settle(self) -> Checkpoint:
+        return self.checkpoint
+
+
+class Work(Protocol):
+    """A batch whose parsing may run on any thread, before its place in the file is settled.
+
+    The engine calls `parse()` once, on a worker, then `settle()` on its own thread in file order:
+    rows and lines are counts of everything before, so only the settling is sequential. A `Batch`
+    is work already done.
+    """
+
+    @property
+    def source(self) -> str | None:
+        """The file of a multi-file dataset the batch comes from (None: the only one)."""
+        ...
+
+    def parse(self) -> pl.DataFrame: ...
+
+    def settle(self) -> Checkpoint: ...
+
+
+def settled(works: Iterator[Work]) -> Iterator[Batch]:
+    """Work parsed and settled in order on the caller's thread, as batches."""
+    for work in works:
+        frame = work.parse()
+        yield Batch(frame, work.settle())
+
 
 @dataclass(frozen=True)
 class Place:
@@ -88,8 +123,9 @@ class Reader(Protocol):
         metadata only; None for text formats."""
         ...
 
-    def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:
-        """Frames of the wanted columns: output name -> position in `columns()`."""
+    def batches(self, wanted: Mapping[str, int]) -> Iterator[Work]:
+        """Frames of the wanted columns: output name -> position in `columns()`, as work to parse
+        (on any thread) and settle (in order)."""
         ...
 
     def locate(self, ordinals: Collection[int]) -> dict[int, Place]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pipecheck.contract.model import CsvDialect
 from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.base import Batch, Checkpoint, Checkpoints, Place, ReadOptions
+from pipecheck.readers.base import Checkpoint, Checkpoints, Place, ReadOptions, Work
 from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, count_byte, open_text_bytes
 
 if TYPE_CHECKING:
@@ -105,14 +105,16 @@ class CsvReader:
         self._unlocated: set[int] = set()
         self._names: list[str] | None = None
         self._decoded: DecodedStream | None = None
-        self._block_source: Iterator[tuple[bytes, bool, _Layout | None]] | None = None
-        self._read_ahead: list[tuple[bytes, bool, _Layout | None]] = []
+        self._block_source: Iterator[tuple[bytes, bool, Positions | None]] | None = None
+        self._read_ahead: list[tuple[bytes, bool, Positions | None]] = []
         self._furthest = 0
         self._malformed = 0
         self._malformed_examples: list[tuple[RecordPlace, int]] = []
         self._open_quote: RecordPlace | None = None
         self._open_quote_unchecked = 0
         self.header_line = 1  # the physical line of the first record (blank lines may precede it)
+        # where the next block to settle starts: checked rows before it, its record and physical line
+        self._row, self._record, self._line = 0, 1, 1
         self.width = options.width  # fields a record must have; None: as many as the first record
         self.opened = options.opened
 
@@ -151,7 +153,7 @@ class CsvReader:
             )
         return self._names
 
-    def _blocks(self) -> Iterator[tuple[bytes, bool, _Layout | None]]:
+    def _blocks(self) -> Iterator[tuple[bytes, bool, Positions | None]]:
         """The file's blocks from where reading has got to, on the one stream opened for it."""
         if self._block_source is None:
             d = self.dialect
@@ -182,97 +184,110 @@ class CsvReader:
 
     # ------------------------------------------------------------ batches
 
-    def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:
-        """Frames of the wanted columns (name -> position) as text, header row excluded.
+    def batches(self, wanted: Mapping[str, int]) -> Iterator[Work]:
+        """Blocks of the wanted columns (name -> position) as text, header row excluded, to parse on
+        any thread and settle in order (`_PendingBlock`).
 
         Blocks of plain text (no quote or escape characters, no lone CRs: the bulk of most files)
-        are parsed by polars and checked to hold exactly `width` fields per line; every other block
-        goes to pyarrow's parser, which counts and skips malformed rows.
+        are parsed by polars and checked to hold exactly `width` fields per line; so are quoted
+        blocks whose quotes are well formed (`_QuotedText`); every other block goes to pyarrow's
+        parser, which counts and skips malformed rows.
         """
-        import numpy as np
-
         width = self.width or len(self.columns())
         d = self.dialect
         blocks = itertools.chain(self._read_ahead, self._blocks())
         self._read_ahead = []
-        plain = _PlainText(d, width, wanted)
+        parsers = _Parsers(_PlainText(d, width, wanted), _QuotedText(d, width, wanted), width, wanted)
         header_pending = d.header
-        line, record, row, offset = 1, 1, 0, 0
-        for whole, at_end, cut_layout in blocks:
-            block, start, known = whole, offset, cut_layout
+        offset = 0
+        for whole, at_end, cut_quotes in blocks:
+            block, start, quotes = whole, offset, cut_quotes
             offset += len(block)
             if header_pending:
-                known = None  # the layout of the block after the header is worked out again
+                quotes = None  # positions within the block after the header are worked out again
                 layout = self._layout(block, at_end)
                 if not layout.starts.size:
-                    line += layout.lines
+                    self._line += layout.lines
                     continue
                 header_pending = False
                 if layout.open_quote and layout.starts.size == 1:
-                    self._open_quote = self._open_record(block, layout, 0, line)
+                    self._open_quote = self._open_record(block, layout, 0, self._line)
                     return
                 cut = _after(block, int(layout.ends[0]))
-                line += _lines_in(block[:cut])
+                self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
-            if not block:
-                continue
-            frame = plain.parse(block) if plain.usable and plain.accepts(block) else None
-            if frame is not None:
-                rows = frame.height
-                point = Checkpoint(len(self.checkpoints.points), row, rows, record, line, (start, offset))
-                line += _lines_in(block)
-                record += rows
+            if block:
+                yield _PendingBlock(self, parsers, block, at_end, quotes, (start, offset))
+
+    def _parse_pending(self, work: _PendingBlock) -> pl.DataFrame:
+        """The block's frame and everything about it that needs no count from earlier blocks."""
+        import numpy as np
+
+        block, parsers = work.block, work.parsers
+        plain = parsers.plain
+        frame = plain.parse(block) if plain.usable and plain.accepts(block) else None
+        if frame is not None:
+            work.lines, work.records = _lines_in(block), frame.height
+            return frame
+        known = work.quotes is not None and _layout_by_quote_parity(block, self.dialect, work.at_end, work.quotes)
+        layout = known or self._layout(block, work.at_end)
+        quotes = work.quotes if work.quotes is not None else _exact_quotes(block, self.dialect)
+        frame = None
+        if quotes is not None and not layout.open_quote:
+            frame = parsers.quoted.parse(block, layout, quotes)
+        if frame is not None:
+            valid = np.ones(frame.height, dtype=bool)
+        else:
+            frame, skipped = self._parse_block(block, parsers.width, parsers.wanted, layout)
+            if not skipped and frame.height == layout.starts.size:
+                valid = np.ones(frame.height, dtype=bool)
             else:
-                layout = known or self._layout(block, at_end)
-                frame, skipped = self._parse_block(block, width, wanted, layout)
-                if not skipped and frame.height == layout.starts.size:
-                    valid = np.ones(frame.height, dtype=bool)
-                else:
-                    layout = _with_fields(layout, block, self.dialect)
-                    valid = np.equal(layout.counted_fields, width)
-                    if int(valid.sum()) != frame.height:  # the vectorised layout disagrees with the parser
-                        layout = _layout_by_csv_module(block, self.dialect, at_end)
-                        valid = np.equal(layout.counted_fields, width)
-                rows = frame.height
-                point = Checkpoint(len(self.checkpoints.points), row, rows, record, line, (start, offset))
-                if int(valid.sum()) == rows:
-                    self._keep_map(point, layout, valid)
-                else:  # two parsers disagree on this block: its rows are known, their lines are not
-                    self._unlocated.add(point.index)
-                if layout.open_quote:
-                    self._open_quote = self._open_record(block, layout, record + len(layout.starts) - 1, line)
-                    if not valid[-1]:  # the swallowed record: reported once, as the open quote
-                        self._open_quote_unchecked = 1
-                        valid = valid.copy()
-                        valid[-1] = True
-                self._note_malformed(block, layout, valid, width, record, line)
-                line += layout.lines
-                record += len(layout.starts)
-            self.checkpoints.add(point)
-            row += rows
-            yield Batch(frame, point)
+                layout = _with_fields(layout, block, self.dialect)
+                valid = np.equal(layout.counted_fields, parsers.width)
+                if int(valid.sum()) != frame.height:  # the vectorised layout disagrees with the parser
+                    layout = _layout_by_csv_module(block, self.dialect, work.at_end)
+                    valid = np.equal(layout.counted_fields, parsers.width)
+        # two parsers that disagree on a block leave its rows known, their lines not
+        work.located = int(valid.sum()) == frame.height
+        if work.located:
+            work.map = _row_map(layout, valid)
+        if layout.open_quote and not valid[-1]:  # the swallowed record: reported once, as the open quote
+            work.open_quote_unchecked = True
+            valid = valid.copy()
+            valid[-1] = True
+        work.layout, work.valid = layout, valid
+        work.lines, work.records = layout.lines, len(layout.starts)
+        return frame
+
+    def _settle(self, work: _PendingBlock) -> Checkpoint:
+        """The block's place in the file, from the counts of the blocks settled before it."""
+        index = len(self.checkpoints.points)
+        point = Checkpoint(index, self._row, work.rows, self._record, self._line, work.byte_range)
+        if work.layout is not None:
+            if not work.located:
+                self._unlocated.add(point.index)
+            elif work.map is not None:
+                self._maps[point.index] = work.map
+            if work.layout.open_quote:
+                record = self._record + len(work.layout.starts) - 1
+                self._open_quote = self._open_record(work.block, work.layout, record, self._line)
+                self._open_quote_unchecked = int(work.open_quote_unchecked)
+            assert work.valid is not None
+            self._note_malformed(work.block, work.layout, work.valid, self.width or len(self.columns()), point)
+        self._line += work.lines
+        self._record += work.records
+        self._row += work.rows
+        self.checkpoints.add(point)
+        return point
 
     def _layout(self, block: bytes, at_end: bool) -> _Layout:
         fast = _layout_by_quote_parity(block, self.dialect, at_end)
         return fast if fast is not None else _layout_by_csv_module(block, self.dialect, at_end)
 
-    def _keep_map(self, point: Checkpoint, layout: _Layout, valid: Any) -> None:
-        """Rows and lines of the batch's checked rows, kept only where they are not consecutive."""
+    def _note_malformed(self, block: bytes, layout: _Layout, valid: Any, width: int, point: Checkpoint) -> None:
         import numpy as np
 
-        lines = layout.start_lines[valid]
-        records = np.flatnonzero(valid)
-        consecutive_lines = not lines.size or (lines[-1] == lines.size - 1 and lines[0] == 0)
-        consecutive_records = not records.size or records[-1] == records.size - 1
-        if not (consecutive_lines and consecutive_records):
-            self._maps[point.index] = (
-                None if consecutive_lines else lines.astype(np.int32),
-                None if consecutive_records else records.astype(np.int32),
-            )
-
-    def _note_malformed(self, block: bytes, layout: _Layout, valid: Any, width: int, record: int, line: int) -> None:
-        import numpy as np
-
+        record, line = point.first_record, point.first_line or 1
         bad = np.flatnonzero(~valid)
         self._malformed += int(bad.size)
         for i in bad[: max(0, self.max_examples - len(self._malformed_examples))]:
@@ -468,6 +483,23 @@ def _quoting(dialect: CsvDialect) -> Quoting:
     return Quoting(dialect.quotechar, dialect.delimiter, dialect.escapechar, dialect.doublequote)
 
 
+def _row_map(layout: _Layout, valid: Any) -> tuple[Positions | None, Positions | None] | None:
+    """Lines and records of a block's checked rows, relative to the block; None where both are
+    consecutive (the common case, kept as nothing)."""
+    import numpy as np
+
+    lines = layout.start_lines[valid]
+    records = np.flatnonzero(valid)
+    consecutive_lines = not lines.size or (lines[-1] == lines.size - 1 and lines[0] == 0)
+    consecutive_records = not records.size or records[-1] == records.size - 1
+    if consecutive_lines and consecutive_records:
+        return None
+    return (
+        None if consecutive_lines else lines.astype(np.int32),
+        None if consecutive_records else records.astype(np.int32),
+    )
+
+
 def _lines_in(block: bytes) -> int:
     """Physical lines in a block of whole records (a last line without a break counts)."""
     breaks = count_byte(block, LF)
@@ -504,8 +536,9 @@ def _breaks(data: Any) -> Positions:
     return np.union1d(lf, lone) if lone.size else lf
 
 
-def _layout_by_quote_parity(block: bytes, dialect: CsvDialect, at_end: bool) -> _Layout | None:
-    """The layout by counting quotes, where that is exact; None where the slow exact parse must decide.
+def _exact_quotes(block: bytes, dialect: CsvDialect) -> Positions | None:
+    """Where the quote characters are, if counting them is exact; None where the slow exact parse
+    must decide.
 
     Exact when every quote either opens a field (first character of a field), closes one (followed
     by a delimiter, a line end or the block end), or is one of a doubled pair: then a line break
@@ -522,6 +555,21 @@ def _layout_by_quote_parity(block: bytes, dialect: CsvDialect, at_end: bool) -> 
         return None
     if quotes.size and not _quotes_well_formed(data, quotes, delimiter[0]):
         return None
+    return quotes
+
+
+def _layout_by_quote_parity(
+    block: bytes, dialect: CsvDialect, at_end: bool, quotes: Positions | None = None
+) -> _Layout | None:
+    """The layout by counting quotes (`_exact_quotes`, or its answer for this block), where that is
+    exact; None where the slow exact parse must decide."""
+    import numpy as np
+
+    if quotes is None:
+        quotes = _exact_quotes(block, dialect)
+        if quotes is None:
+            return None
+    data = np.frombuffer(block, dtype=np.uint8)
     breaks = _breaks(data)
     ends_mask = np.searchsorted(quotes, breaks) % 2 == 0
     record_breaks = np.flatnonzero(ends_mask)  # indices into `breaks`
@@ -645,8 +693,9 @@ class _RecordBlocks:
         self.escape = dialect.escapechar.encode() if dialect.escapechar else None
         self.quoting = _quoting(dialect)
 
-    def __iter__(self) -> Iterator[tuple[bytes, bool, _Layout | None]]:
-        """(block, at_end, layout if known) triples; at_end: the block runs to the end of the file."""
+    def __iter__(self) -> Iterator[tuple[bytes, bool, Positions | None]]:
+        """(block, at_end, quote positions if counting them is exact and known) triples; at_end: the
+        block runs to the end of the file."""
         held = b""
         eof = False
         while not eof or held:
@@ -666,7 +715,7 @@ class _RecordBlocks:
                     if buffer:
                         yield buffer, True, None
                     return
-                cut, layout = self._last_record_end(buffer)
+                cut, quotes = self._last_record_end(buffer)
                 if cut:
                     break
                 if length > MAX_RECORD_BYTES:
@@ -675,26 +724,40 @@ class _RecordBlocks:
                     )
                 target = max(2 * length, length + self.size)  # doubling: a long record is scanned a few times
             held = buffer[cut:]
-            yield buffer[:cut], False, layout
+            yield buffer[:cut], False, quotes
 
-    def _last_record_end(self, buffer: bytes) -> tuple[int, _Layout | None]:
-        """The offset after the last line break outside quotes (0: none), and the layout of the block
-        up to there where it was worked out on the way; the buffer is not the file's end."""
+    def _last_record_end(self, buffer: bytes) -> tuple[int, Positions | None]:
+        """The offset after the last line break outside quotes (0: none), and the positions of the
+        block's quotes up to there where counting them is exact; the buffer is not the file's end."""
+        import numpy as np
+
         if self.quote not in buffer and (self.escape is None or self.escape not in buffer):
             last_lf = buffer.rfind(b"\n")
             if last_lf >= 0:
                 return last_lf + 1, None
             last_cr = buffer.rfind(b"\r", 0, len(buffer) - 1)
             return (last_cr + 1 if last_cr >= 0 else 0), None
-        layout = _layout_by_quote_parity(buffer, self.dialect, False)
-        if layout is None:
+        quotes = _exact_quotes(buffer, self.dialect)
+        if quotes is None:
             return self._exact_cut(buffer), None
+        if b"\r" in buffer and _has_lone_cr(buffer):
+            return self._cut_by_layout(buffer, quotes), None  # a lone CR ends a line too
+        # the last LF with an even number of quotes before it ends a record; one inside quotes
+        # sends the search to before the quote that opened them
+        end = len(buffer)
+        while (lf := buffer.rfind(b"\n", 0, end)) >= 0:
+            before = int(np.searchsorted(quotes, lf))
+            if before % 2 == 0:
+                return lf + 1, quotes[:before]
+            end = int(quotes[before - 1])
+        return 0, None
+
+    def _cut_by_layout(self, buffer: bytes, quotes: Positions) -> int:
+        layout = _layout_by_quote_parity(buffer, self.dialect, False, quotes)
+        assert layout is not None
         # the last record may be incomplete: cut after the last record that a line break ends
         complete = int(((layout.ends < len(buffer)) & ~_runs_open(layout, buffer)).sum())
-        if not complete:
-            return 0, None
-        cut = _after(buffer, int(layout.ends[complete - 1]))
-        return cut, layout.head(complete)
+        return _after(buffer, int(layout.ends[complete - 1])) if complete else 0
 
     def _exact_cut(self, buffer: bytes) -> int:
         """The cut after the last record but one, as the csv module reads the buffer (escapes, stray
@@ -739,6 +802,101 @@ def _frame(columns: list[pa.ChunkedArray], names: list[str]) -> pl.DataFrame:
     frame = pl.from_arrow(pa.table(list(columns), names=names))
     assert isinstance(frame, pl.DataFrame)
     return frame
+
+
+@dataclass(frozen=True)
+class _Parsers:
+    plain: _PlainText
+    quoted: _QuotedText
+    width: int
+    wanted: Mapping[str, int]
+
+
+class _PendingBlock:
+    """A block of whole records: parsed on any thread (`parse`), then settled in file order."""
+
+    def __init__(
+        self,
+        reader: CsvReader,
+        parsers: _Parsers,
+        block: bytes,
+        at_end: bool,
+        quotes: Positions | None,
+        byte_range: tuple[int, int],
+    ) -> None:
+        self.reader, self.parsers, self.block, self.at_end, self.quotes = reader, parsers, block, at_end, quotes
+        self.byte_range = byte_range
+        self.source: str | None = None
+        # what parsing finds out: counts, and where the rows are within the block
+        self.rows = self.lines = self.records = 0
+        self.layout: _Layout | None = None  # None: plain text, one record per line
+        self.valid: Any = None
+        self.located = True
+        self.map: tuple[Positions | None, Positions | None] | None = None
+        self.open_quote_unchecked = False
+
+    def parse(self) -> pl.DataFrame:
+        frame = self.reader._parse_pending(self)
+        self.rows = frame.height
+        self.quotes = None
+        return frame
+
+    def settle(self) -> Checkpoint:
+        return self.reader._settle(self)
+
+
+class _QuotedText:
+    """Parses blocks with well-formed quotes (`_exact_quotes`) with polars, exactly or not at all.
+
+    polars pads a short record and rejects a long one, so the delimiters outside quotes must come
+    to `width - 1` per record: they are what is left of the records' bytes after the values' bytes
+    and the quote characters, which needs no scan of the block.
+    """
+
+    def __init__(self, dialect: CsvDialect, width: int, wanted: Mapping[str, int]) -> None:
+        self.dialect = dialect
+        self.delimiter = dialect.delimiter.encode("utf-8")
+        self.quote = dialect.quotechar.encode("utf-8")
+        self.width = width
+        self.wanted = wanted
+        # one-byte characters and no escapes: polars' dialect; width 1 has no delimiters to count
+        self.usable = len(self.delimiter) == 1 and len(self.quote) == 1 and width > 1 and not dialect.escapechar
+
+    def parse(self, block: bytes, layout: _Layout, quotes: Positions) -> pl.DataFrame | None:
+        import numpy as np
+        import polars as pl
+
+        if not self.usable or block.startswith(BOM) or (b"\r" in block and _has_lone_cr(block)):
+            return None  # a BOM is data here and polars drops it; a lone CR ends a line only to pyarrow
+        if quotes.size % 2:
+            return None
+        if not block.endswith(b"\n") and block.rstrip(b"\r").endswith(self.delimiter):
+            return None  # polars drops an empty extra field on an unterminated last line
+        positional = [f"f{i}" for i in range(self.width)]
+        try:
+            frame = pl.read_csv(
+                block,
+                has_header=False,
+                separator=self.dialect.delimiter,
+                quote_char=self.dialect.quotechar,
+                schema=dict.fromkeys(positional, pl.String),
+                empty_string_is_null=False,
+                raise_if_empty=False,
+            )
+        except (pl.exceptions.PolarsError, ValueError):
+            return None
+        if frame.height != layout.starts.size:
+            return None  # blank lines (polars makes rows of them) or a disagreement: the exact path decides
+        # Every byte of a record's content is a value's, a delimiter outside quotes, or a quote
+        # character; of these, one of each doubled pair is also in the value.
+        content = int((layout.ends - layout.starts).sum())
+        values = int(frame.select(pl.all().str.len_bytes().sum()).sum_horizontal().item())
+        doubled = int(np.count_nonzero(quotes[2::2] == quotes[1:-1:2] + 1)) if quotes.size else 0
+        if content - values - int(quotes.size) + doubled != frame.height * (self.width - 1):
+            return None
+        if not self.wanted:
+            return frame.select(pl.first().alias("__row__"))
+        return frame.select(pl.col(positional[pos]).alias(name) for name, pos in self.wanted.items())
 
 
 class _PlainText:

@@ -28,8 +28,8 @@ from hypothesis import strategies as st
 import pipecheck.readers.csv as csv_module
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers import UnreadableFile
-from pipecheck.readers.base import ReadOptions
-from pipecheck.readers.csv import CsvReader, _PlainText
+from pipecheck.readers.base import ReadOptions, settled
+from pipecheck.readers.csv import CsvReader, _PlainText, _QuotedText
 
 PROPERTY = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SMALLER = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -44,6 +44,14 @@ BLOCK_SIZES = st.one_of(st.integers(64, 256), st.integers(64, 4096))
 
 class _PyarrowOnly(_PlainText):
     """The plain-text parser switched off: every block goes through pyarrow."""
+
+    def __init__(self, dialect: CsvDialect, width: int, wanted: dict[str, int]) -> None:
+        super().__init__(dialect, width, wanted)
+        self.usable = False
+
+
+class _QuotedByPyarrow(_QuotedText):
+    """polars' parse of well-quoted blocks switched off: they go through pyarrow, as before it."""
 
     def __init__(self, dialect: CsvDialect, width: int, wanted: dict[str, int]) -> None:
         super().__init__(dialect, width, wanted)
@@ -84,9 +92,10 @@ def read(path: Path, dialect: CsvDialect, block_size: int, wanted: dict[str, int
         wanted = {f"c{i}": i for i in range(len(header))}
     with (
         mock.patch.object(csv_module, "_PlainText", _PlainText if fast else _PyarrowOnly),
+        mock.patch.object(csv_module, "_QuotedText", _QuotedText if fast else _QuotedByPyarrow),
         _watching_parse() as calls,
     ):
-        frames = [batch.frame for batch in reader.batches(wanted)]
+        frames = [batch.frame for batch in settled(reader.batches(wanted))]
     if not fast:
         assert calls == [], "the pyarrow-only read went through polars"
     names = list(wanted) or ["__row__"]
@@ -516,3 +525,80 @@ def _rows_after_crlf_quote(shift: int) -> int:
     text = "a,b\r\n" + "x" * shift + ",y\r\n" + "x,y\r\n" * 10 + '"q",' + "z" * 59 + "\r\n" + "1,2\r\n" * 5
     fast, _ = read_both(text.encode(), CsvDialect(), 64)
     return len(fast.rows)
+
+
+# --- 4. quoted exports: polars' parse of well-quoted blocks against pyarrow's and the csv module's --
+
+
+@contextlib.contextmanager
+def _watching_quoted_parse() -> Iterator[list[bool]]:
+    calls: list[bool] = []
+    original = _QuotedText.parse
+
+    def parse(self: _QuotedText, block: bytes, layout: Any, quotes: Any) -> pl.DataFrame | None:
+        frame = original(self, block, layout, quotes)
+        if self.usable:  # the fast read's calls, not the pyarrow-only reference's
+            calls.append(frame is not None)
+        return frame
+
+    with mock.patch.object(_QuotedText, "parse", parse):
+        yield calls
+
+
+@st.composite
+def quoted_exports(draw: st.DrawFn) -> QuotedCase:
+    """Files as pandas/polars export free text: fields quoted where needed (delimiters, quotes, LF
+    and CRLF inside), unquoted and quoted empty fields, and now and then a short, long or blank row."""
+    delimiter = draw(st.sampled_from(DELIMITERS))
+    width = draw(st.integers(2, 5))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    pieces = ["a", "Z", "7", " ", "é", "€", delimiter, '"', "\n", "\r\n", ""]
+
+    def field() -> str:
+        value = "".join(draw(st.lists(st.sampled_from(pieces), max_size=6)))
+        needs = any(c in value for c in (delimiter, '"', "\n", "\r")) or (value == "" and draw(st.booleans()))
+        return '"' + value.replace('"', '""') + '"' if needs else value
+
+    def row(kind: str) -> str:
+        if kind == "blank":
+            return ""
+        count = {"short": width - 1, "long": width + 1}.get(kind, width)
+        return delimiter.join(field() for _ in range(count))
+
+    kinds = st.sampled_from(["ok"] * 12 + ["short", "long", "blank"])
+    rows = [delimiter.join(f"n{i}" for i in range(width))]
+    rows += [row(kind) for kind in draw(st.lists(kinds, min_size=1, max_size=120))]
+    text = end.join(rows) + (end if draw(st.booleans()) else "")
+    return QuotedCase(text, CsvDialect(delimiter=delimiter), draw(st.integers(64, 2048)), _draw_wanted(draw, width))
+
+
+@PROPERTY
+@given(quoted_exports())
+def test_quoted_exports_read_alike_by_polars_pyarrow_and_the_csv_module(case: QuotedCase) -> None:
+    with _watching_quoted_parse() as calls:
+        check_file(case.text.encode(), case.text, case.dialect, case.block_size, case.wanted)
+    assert calls or '"' not in case.text, "no block reached the quoted parse"
+
+
+def test_well_quoted_blocks_go_through_polars() -> None:
+    rows = [f'{i},"note {i}, with ""quotes""\r\nand a CRLF",' for i in range(400)]
+    text = "id,note,empty\r\n" + "\r\n".join(rows) + "\r\n"
+    with _watching_quoted_parse() as calls:
+        fast, _ = check_file(text.encode(), text, CsvDialect(), 512)
+    assert len(fast.rows) == 400 and fast.rows[7] == ("7", 'note 7, with "quotes"\r\nand a CRLF', "")
+    assert calls and all(calls), "a well-quoted block was handed back to pyarrow"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'h1,h2\na,"b"\nf\nc,d,',  # an unterminated last line ending in a delimiter: polars drops the field
+        'h1,h2\n"a",b\n"f"\n"c",d,e\n',  # a short row and a long one
+        'h1,h2\n"a",b\n\n"c",d\n',  # a blank line: polars makes a row of it
+        'h1,h2\n"a",b\n"f"\nc,d,\n',  # short and long balance the delimiter count
+    ],
+)
+def test_quoted_blocks_polars_would_misread_are_declined(text: str) -> None:
+    with _watching_quoted_parse() as calls:
+        check_file(text.encode(), text, CsvDialect(), 4096)
+    assert calls == [False]
