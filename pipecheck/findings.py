@@ -12,23 +12,29 @@ SEVERITY_RANK: dict[str, int] = {"warning": 1, "error": 2}
 
 @dataclass(frozen=True)
 class Example:
-    """One offending value: 1-based data row, physical line (CSV) and the value as text."""
+    """One offending value: 1-based data row, physical line (CSV) and the value as text; in a dataset
+    directory, the member `file` (relative to the directory) the row and line are counted in."""
 
     row: int | None = None
     line: int | None = None
     value: str | None = None
     byte_offset: int | None = None
     note: str | None = None
+    file: str | None = None
 
     @property
     def location(self) -> str:
-        """'row 9, line 10' (and 'byte N' for decoding problems); empty when nothing is known."""
+        """'row 9, line 10' (and 'byte N' for decoding problems), after the member file of a dataset
+        ('year=2024/part-1.csv row 9, line 10'); empty when nothing is known."""
         parts = [
             f"{label} {number}"
             for label, number in (("row", self.row), ("line", self.line), ("byte", self.byte_offset))
             if number is not None
         ]
-        return ", ".join(parts)
+        where = ", ".join(parts)
+        if self.file is None:
+            return where
+        return f"{self.file} {where}" if where else self.file
 
     def summary(self, value_chars: int = 40) -> str:
         """One line for humans: "row 9, line 10: '-5.0' (note)", the value clipped to value_chars."""
@@ -42,6 +48,8 @@ class Example:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "line": self.line, "value": self.value}
+        if self.file is not None:
+            out["file"] = self.file
         if self.byte_offset is not None:
             out["byte_offset"] = self.byte_offset
         if self.note is not None:
@@ -87,6 +95,7 @@ class FileReport:
     file_format: str | None = None
     seconds: float = 0.0
     fail_on: Severity = "error"
+    members: int | None = None  # a dataset directory: how many files were read as its members
 
     @property
     def ok(self) -> bool:
@@ -96,7 +105,7 @@ class FileReport:
         return sum(1 for f in self.findings if f.severity == severity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "contract": self.contract,
             "ok": self.ok,
@@ -105,6 +114,9 @@ class FileReport:
             "seconds": round(self.seconds, 3),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.members is not None:
+            out["members"] = self.members
+        return out
 
 
 @dataclass

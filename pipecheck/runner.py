@@ -33,7 +33,7 @@ class Request:
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
-    """Paths as given; a quoted glob is expanded here. Missing paths are usage errors."""
+    """Paths as given (a directory is one dataset); a quoted glob is expanded here. Missing paths are usage errors."""
     out: list[Path] = []
     for item in raw:
         if item == "-":  # standard input: read once, as a stream (give --contract)
@@ -52,9 +52,6 @@ def expand_paths(raw: list[str]) -> list[Path]:
             out += [Path(m) for m in matched]
             continue
         raise UsageError(f"{item}: no such file")
-    for path in out:
-        if path.is_dir() and not any(path.rglob("*.parquet")):
-            raise UsageError(f"{path}: is a directory (only a directory of .parquet files is a dataset)")
     return out
 
 

@@ -30,7 +30,6 @@ class Checkpoint:
     first_record: int  # 1-based row number of its first record (malformed records count as rows)
     first_line: int | None  # physical line where its first record starts (text formats)
     byte_range: tuple[int, int] | None  # [start, end) in the decoded text (text formats)
-    source: str | None = None  # the file of a multi-file dataset
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ class Place:
 
     row: int
     line: int | None = None
-    source: str | None = None
+    source: str | None = None  # the member file of a dataset directory (readers/dataset.py)
 
 
 @dataclass(frozen=True)
@@ -64,7 +63,7 @@ class ReadOptions:
 
 
 class Reader(Protocol):
-    """One input file (or dataset directory) as batches. Any failure raises UnreadableFile."""
+    """One input file as batches. Any failure raises UnreadableFile."""
 
     @property
     def format(self) -> str:
@@ -83,9 +82,8 @@ class Reader(Protocol):
         """The column names in file order (a header-less CSV: its first record, for the width)."""
         ...
 
-    def schema(self, source: str | None = None) -> pa.Schema | None:
-        """The stored types (typed formats) of the file, or of one file (`source`) of a dataset, from
-        metadata only; None for text formats."""
+    def schema(self) -> pa.Schema | None:
+        """The stored types (typed formats) of the file, from metadata only; None for text formats."""
         ...
 
     def batches(self, wanted: Mapping[str, int]) -> Iterator[Batch]:
