@@ -65,8 +65,7 @@ def dataset_layout(directory: Path, max_examples: int) -> Layout:
                 f"{counts[chosen]}: {names}; they were not read",
                 count=len(others),
                 examples=[Example(file=m.source) for m in others[:max_examples]],
-                hint=f"a dataset directory is one table in one format: move them out, or validate them by name "
-                f"({SKIPPED})",
+                hint="a dataset directory is one table in one format: move them out, or validate them by name",
             )
         )
     read = [m for m in members if kinds[m.source] in (chosen, None)]

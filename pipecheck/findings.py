@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -38,6 +39,8 @@ class Example:
 
     def summary(self, value_chars: int = 40) -> str:
         """One line for humans: "row 9, line 10: '-5.0' (note)", the value clipped to value_chars."""
+        if self.value is None and self.row is None and self.line is None and self.file is not None:
+            return self.file  # a whole member file of a dataset
         if self.value is None:
             shown = "null"
         else:
@@ -71,6 +74,14 @@ class Finding:
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
 
+    def anchor(self) -> tuple[str | None, int | None]:
+        """(member file, line) a report points at: the first example's with a line, else the first
+        member file named; the member is None for a plain file."""
+        with_line = next((e for e in self.examples if e.line is not None), None)
+        if with_line is not None:
+            return with_line.file, with_line.line
+        return next((e.file for e in self.examples if e.file is not None), None), None
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "check": self.check,
@@ -100,6 +111,10 @@ class FileReport:
     @property
     def ok(self) -> bool:
         return not any(f.fails(self.fail_on) for f in self.findings)
+
+    def path_of(self, member: str | None) -> str:
+        """The path of a member file of this dataset directory (the report's own path for None)."""
+        return self.path if member is None else str(PurePath(self.path, member))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

@@ -34,11 +34,7 @@ class Member:
 def skipped(name: str) -> bool:
     """Names Spark's file index leaves out: hidden (.x, which covers Hadoop's .x.crc), _x unless a
     partition folder (_SUCCESS, _metadata, _temporary), checksums and files still being copied."""
-    return (
-        name.startswith(".")
-        or (name.startswith("_") and "=" not in name)
-        or name.endswith((".crc", "._COPYING_"))
-    )
+    return name.startswith(".") or (name.startswith("_") and "=" not in name) or name.endswith((".crc", "._COPYING_"))
 
 
 def partition_of(folder: str) -> tuple[str, str | None] | None:
