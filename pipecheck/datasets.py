@@ -43,16 +43,26 @@ def dataset_layout(directory: Path, max_examples: int) -> Layout:
     if not members:
         raise UnreadableFile(f"the directory holds no data files ({SKIPPED})")
     kinds: dict[str, str | None] = {}
+    findings = []
     for member in members:
+        if _special(member.path):  # a FIFO or device: opening it could wait forever
+            findings.append(
+                Finding(
+                    "unreadable",
+                    f"{member.source}: not a regular file (a FIFO, socket or device); not read",
+                    examples=[Example(file=member.source)],
+                )
+            )
+            kinds[member.source] = "special"
+            continue
         try:
             kinds[member.source] = sniff_format(member.path)[0]
         except (UnreadableFile, OSError):
             kinds[member.source] = None  # read as a member, whose reader says what is wrong
-    counts = Counter(kind for kind in kinds.values() if kind is not None)
+    counts = Counter(kind for kind in kinds.values() if kind in FORMAT_PREFERENCE)
     if not counts:
-        return Layout(members, None, [])
+        return Layout([m for m in members if kinds[m.source] is None], None, findings)
     chosen = max(counts, key=lambda kind: (counts[kind], -FORMAT_PREFERENCE.index(kind)))
-    findings = []
     for kind in sorted(counts, key=FORMAT_PREFERENCE.index):
         if kind == chosen:
             continue
@@ -70,6 +80,16 @@ def dataset_layout(directory: Path, max_examples: int) -> Layout:
         )
     read = [m for m in members if kinds[m.source] in (chosen, None)]
     return Layout(read, chosen, findings)
+
+
+def _special(path: Path) -> bool:
+    """Neither a regular file nor a dangling link (which its reader reports)."""
+    import stat
+
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except OSError:
+        return False
 
 
 def partition_values(

@@ -126,7 +126,7 @@ class _Pass:
         source = member.source if member else ""
         findings: list[Finding] = []
         try:
-            reader = _contained(lambda: open_reader(path, self._read_options(path)), "the file")
+            reader = _contained(lambda: open_reader(path, self._read_options(path, member)), "the file")
             try:
                 self.report.file_format = self.report.file_format or reader.format
                 findings = self._check_member(reader, member)
@@ -142,11 +142,11 @@ class _Pass:
         self.found += [(source, finding) for finding in findings]
         self.done_bytes += _size(path)
 
-    def _read_options(self, path: Path) -> ReadOptions:
+    def _read_options(self, path: Path, member: Member | None) -> ReadOptions:
         dialect = self.compiled.contract.csv
         if data_suffix(path) == ".tsv" and "delimiter" not in dialect.model_fields_set:
             dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
-        width = None if dialect.header else len(self.compiled.columns)
+        width = None if dialect.header else len(_own_columns(self.compiled, member))
         return ReadOptions(dialect, self.options.max_examples, self.options.block_size, width)
 
     def _check_member(self, reader: Reader, member: Member | None) -> list[Finding]:
@@ -156,7 +156,7 @@ class _Pass:
             values, unparsed = partition_values(member, compiled, text=reader.text)
             reader = PartitionedReader(reader, values)
         names = _contained(reader.columns, reader.format)
-        header = _header(names, compiled, reader)
+        header = _header(names, compiled, reader, member)
         if member is not None:
             _explain_partition_columns(header.findings, member)
         findings = header.findings + unparsed
@@ -281,13 +281,27 @@ def _contained(read: Callable[[], T], what: str) -> T:
         raise UnreadableFile(f"cannot read {what}: {type(exc).__name__}{': ' + message if message else ''}") from None
 
 
-def _header(names: list[str], compiled: CompiledContract, reader: Reader) -> HeaderMatch:
+def _header(names: list[str], compiled: CompiledContract, reader: Reader, member: Member | None) -> HeaderMatch:
     contract = compiled.contract
     line = reader.header_line
     if not reader.text or contract.csv.header:
         return match_header(names, contract, delimiter=contract.csv.delimiter if reader.text else None, line=line)
-    # Without a header row the contract's column order is the file's, and its width every record's.
-    return match_header(list(contract.columns), contract)
+    # Without a header row the contract's column order is the file's (partition columns come from
+    # the folders), and its width every record's.
+    return match_header(_own_columns(compiled, member) + list(_partitions(member)), contract)
+
+
+def _partitions(member: Member | None) -> dict[str, str | None]:
+    keys: dict[str, str | None] = {}
+    for key, value in member.partitions if member is not None else ():
+        keys.setdefault(key, value)  # the outer folder's value wins, as in datasets.partition_values
+    return keys
+
+
+def _own_columns(compiled: CompiledContract, member: Member | None) -> list[str]:
+    """The contract's columns a file holds itself (not those its partition folders give)."""
+    keys = _partitions(member)
+    return [name for name in compiled.contract.columns if name not in keys]
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:

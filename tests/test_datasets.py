@@ -258,3 +258,28 @@ def test_partition_folder_names_round_trip_through_uri_escaping(key: str, value:
 def test_partition_folder_names_that_are_not_partitions() -> None:
     assert partition_of("2024") is None and partition_of("=2024") is None
     assert partition_of("a=b=c") == ("a", "b=c") and partition_of("a=") == ("a", "")
+
+
+def test_header_less_csv_members_take_partition_columns_from_their_folders(tmp_path: Path) -> None:
+    folder = tmp_path / "raw"
+    (folder / "k=1").mkdir(parents=True)
+    (folder / "k=1" / "a.csv").write_text("1,2\n3,-4\n")
+    (folder / "k=x").mkdir()
+    (folder / "k=x" / "b.csv").write_text("5,6\n")
+    contract = "contract: t\ncsv: {header: false}\ncolumns:\n  id: {type: integer}\n  amount: {type: float, min: 0}\n"
+    for code, file in reports(tmp_path, folder, contract + "  k: {type: integer}\n"):
+        assert code == 1 and file["rows"] == 3
+        assert [f["check"] for f in file["findings"]] == ["type", "min"]
+        assert places(file["findings"][1]) == [("k=1/a.csv", 2, 2, "-4")]
+
+
+def test_special_and_dangling_members_are_reported_not_waited_on(tmp_path: Path) -> None:
+    folder = tmp_path / "orders"
+    write_parquet(folder / "a.parquet", pa.table({"id": [1], "amount": [1.0]}))
+    os.mkfifo(folder / "b.parquet")  # opening it would wait for a writer
+    (folder / "c.parquet").symlink_to(folder / "gone.parquet")
+    for code, file in reports(tmp_path, folder, CONTRACT):
+        assert code == 1 and file["rows"] == 1
+        messages = [f["message"] for f in file["findings"]]
+        assert messages[0] == "b.parquet: not a regular file (a FIFO, socket or device); not read"
+        assert messages[1].startswith("c.parquet: cannot read the file: FileNotFoundError")

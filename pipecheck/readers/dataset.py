@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from pipecheck.readers import UnreadableFile
 from pipecheck.readers.base import Batch, Place, Reader
 
 if TYPE_CHECKING:
@@ -49,10 +50,16 @@ def partition_of(folder: str) -> tuple[str, str | None] | None:
 def list_members(directory: Path) -> list[Member]:
     """The data files below `directory`, sorted by path; skipped names are left out, folders and all.
 
-    Symbolic links to folders are not followed (no loops); a link to a file is a member.
+    Symbolic links to folders are not followed (no loops); a link to a file is a member. A folder
+    that cannot be listed makes the dataset unreadable: its rows would be missing unseen.
     """
+
+    def unlisted(error: OSError) -> None:
+        where = Path(error.filename).relative_to(directory).as_posix() if error.filename else "."
+        raise UnreadableFile(f"cannot list the folder {where}: {error.strerror or error}")
+
     members: list[Member] = []
-    for folder, subfolders, files in os.walk(directory, followlinks=False):
+    for folder, subfolders, files in os.walk(directory, onerror=unlisted, followlinks=False):
         subfolders[:] = sorted(d for d in subfolders if not skipped(d))
         relative = Path(folder).relative_to(directory)
         partitions = tuple(p for p in (partition_of(part) for part in relative.parts) if p is not None)
