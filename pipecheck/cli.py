@@ -156,13 +156,13 @@ def lint(
     schemas: Annotated[Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts.")] = None,
 ) -> None:
     """Check contracts without reading data. Exit 0: valid; 2: problems (file:line:col messages)."""
-    from pipecheck.config import load_settings
+    from pipecheck.config import contract_paths, load_settings
     from pipecheck.lint import lint_contracts
 
     settings = load_settings(Path.cwd(), {"schemas": schemas})
-    paths = contracts or sorted(Path(os.path.relpath(p)) for p in settings.schemas.glob("*.y*ml") if p.is_file())
+    paths = contracts or [Path(os.path.relpath(p)) for p in contract_paths(settings)]
     if not paths:
-        raise UsageError(f"{settings.schemas}: no contracts found")
+        raise UsageError(f"{settings.schemas}: no contracts found", hint="a contract is a .yaml or .yml file there")
     problems = lint_contracts(paths, settings.schemas)
     for problem in problems:
         typer.echo(str(problem), err=True)

@@ -11,10 +11,12 @@ from typing import Any
 
 import yaml
 
-from pipecheck.errors import ConfigError
+from pipecheck.errors import ConfigError, UsageError
 
 CONFIG_FILE = "pipecheck.yaml"
 KNOWN_KEYS = {"schemas", "files", "format", "max_examples", "fail_on"}
+CONTRACT_SUFFIXES = (".yaml", ".yml")
+MARKERS = "a pipecheck.yaml, a pyproject.toml with [tool.pipecheck], a schemas/ folder or a git repository"
 
 
 @dataclass
@@ -29,6 +31,8 @@ class Settings:
     fail_on: str = "error"
     config_file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    marker: str | None = None  # what marked the root ("schemas/ folder", ...); None: nothing found
+    searched_from: Path | None = None  # where discovery started (the working directory)
 
     def as_rows(self) -> list[tuple[str, str, str]]:
         values = {
@@ -42,22 +46,38 @@ class Settings:
         }
         # root and config_file are found, not set: say how, rather than calling them defaults.
         found = "nearest config file" if self.config_file else "no config file found"
-        where = {"root": found, "config_file": found}
+        root = found if self.config_file else f"nearest {self.marker}" if self.marker else "no project root found"
+        where = {"root": root, "config_file": found}
         return [(key, value, self.sources.get(key, where.get(key, "default"))) for key, value in values.items()]
 
 
-def find_config(start: Path) -> tuple[Path | None, dict[str, Any]]:
-    """The nearest pipecheck.yaml or pyproject.toml with [tool.pipecheck], walking up from `start`."""
+@dataclass(frozen=True)
+class Root:
+    """The project root: the nearest folder holding a marker, and its settings if the marker is a config file."""
+
+    folder: Path
+    marker: str
+    config_file: Path | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def find_root(start: Path) -> Root | None:
+    """The nearest folder, walking up from `start`, with a pipecheck.yaml, a pyproject.toml with
+    [tool.pipecheck], a schemas/ folder or a .git (in that order within one folder); None if none."""
     for folder in [start, *start.parents]:
         candidate = folder / CONFIG_FILE
         if candidate.is_file():
-            return candidate, _read_yaml_config(candidate)
+            return Root(folder, CONFIG_FILE, candidate, _read_yaml_config(candidate))
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             section = _read_pyproject(pyproject)
             if section is not None:
-                return pyproject, section
-    return None, {}
+                return Root(folder, "pyproject.toml [tool.pipecheck]", pyproject, section)
+        if (folder / "schemas").is_dir():
+            return Root(folder, "schemas/ folder")
+        if (folder / ".git").exists():  # a directory, or a file in a worktree or submodule
+            return Root(folder, "git root")
+    return None
 
 
 def _read_yaml_config(path: Path) -> dict[str, Any]:
@@ -83,14 +103,21 @@ def _read_pyproject(path: Path) -> dict[str, Any] | None:
 
 def load_settings(cwd: Path, overrides: dict[str, Any]) -> Settings:
     """Defaults < config file < command-line flags (non-None overrides)."""
-    config_file, raw = find_config(cwd)
+    found = find_root(cwd)
+    config_file, raw = (found.config_file, found.raw) if found else (None, {})
     unknown = sorted(set(raw) - KNOWN_KEYS)
     if unknown:
         raise ConfigError(
             f"{config_file}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_KEYS))}"
         )
-    root = config_file.parent if config_file else cwd
-    settings = Settings(root=root, schemas=root / "schemas", config_file=config_file)
+    root = found.folder if found else cwd
+    settings = Settings(
+        root=root,
+        schemas=root / "schemas",
+        config_file=config_file,
+        marker=found.marker if found else None,
+        searched_from=cwd,
+    )
     where = str(config_file) if config_file else ""
     for key, value in raw.items():
         _apply(settings, key, value, where, base=root)
@@ -153,8 +180,32 @@ def glob_matches(pattern: str, relative_path: str) -> bool:
     return glob_regex(pattern.removeprefix("./")).match(relative_path) is not None
 
 
-def relative_to_root(path: Path, root: Path) -> str:
+def relative_to_root(path: Path, root: Path) -> str | None:
+    """The path relative to the root, with forward slashes; None for a path outside the root
+    (globs describe the project's files, so none matches it)."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
-        return path.as_posix()
+        return None
+
+
+def contract_paths(settings: Settings) -> list[Path]:
+    """The contract files of the schemas directory; a missing directory is a usage error saying
+    where the root was looked for and what to create."""
+    folder = settings.schemas
+    if folder.is_dir():
+        return sorted(p for p in folder.iterdir() if p.suffix in CONTRACT_SUFFIXES and p.is_file())
+    if settings.sources.get("schemas") == "command line":
+        raise UsageError(f"{folder}: schemas directory not found", hint="pass an existing directory to --schemas")
+    if settings.marker is None:
+        raise UsageError(
+            f"no project root found: no folder from {settings.searched_from or settings.root} up holds {MARKERS}",
+            hint="create schemas/ with your contracts (or a pipecheck.yaml) in the project's top folder, "
+            "or pass --contract FILE or --schemas DIR",
+        )
+    how = f"found by its {settings.config_file.name}" if settings.config_file else f"the nearest {settings.marker}"
+    raise UsageError(
+        f"{folder}: schemas directory not found (project root {settings.root}, {how})",
+        hint=f"create {folder} with your contracts, set schemas in pipecheck.yaml / [tool.pipecheck], "
+        "or pass --contract FILE or --schemas DIR",
+    )

@@ -1,12 +1,15 @@
-"""Validate one file: one loop for every format, over the reader seam.
+"""Validate one file or dataset directory: one loop for every format, over the reader seam.
 
     reader (registry) -> batches -> ordered_map(check_batch) -> Tally.merge -> findings
 
-Reading errors become the file's `unreadable` finding; the other files of a run go on.
+A dataset's members are read in turn into the same tally (datasets.py says how they are judged).
+Reading errors become the file's (or member's) `unreadable` finding; the other files of a run go on.
 """
 
 from __future__ import annotations
 
+import bisect
+import dataclasses
 import functools
 import time
 from collections.abc import Callable, Iterator
@@ -16,11 +19,13 @@ from typing import TypeVar
 
 from pipecheck.checking import CheckPlan, Partial, check_batch, plan_checks
 from pipecheck.compile import CompiledContract
+from pipecheck.datasets import combine, dataset_layout, partition_values
 from pipecheck.executor import ordered_map
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Place, Reader, ReadOptions, Work
+from pipecheck.readers.dataset import Member, PartitionedReader
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
@@ -54,99 +59,201 @@ def validate_file(
     options: Options,
     scratch: Scratch | None = None,
 ) -> FileReport:
-    """Validate one file; unreadable data becomes a finding, never an exception."""
+    """Validate one file, or a directory as one dataset; unreadable data becomes a finding, never an exception."""
     started = time.perf_counter()
     report = FileReport(path=display, contract=contract_path, contract_name=compiled.name, fail_on=options.fail_on)
     own_scratch = scratch is None
     scratch = scratch or Scratch()
+    run = _Pass(compiled, options, report, scratch)
     try:
-        dialect = compiled.contract.csv
-        if data_suffix(path) == ".tsv" and "delimiter" not in dialect.model_fields_set:
-            dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
-        width = None if dialect.header else len(compiled.columns)
-        read_options = ReadOptions(dialect, options.max_examples, options.block_size, width)
-        reader = _contained(lambda: open_reader(path, read_options), "the file")
-        try:
-            report.file_format = reader.format
-            _validate(reader, compiled, options, report, scratch)
-        finally:
-            reader.close()
-    except LimitExceeded as exc:
-        report.findings.append(Finding("limit", exc.message, hint="see 'Limits' in the README"))
-    except UnreadableFile as exc:
-        report.file_format = report.file_format or exc.file_format
-        examples = [Example(line=exc.line)] if exc.line else []
-        report.findings.append(Finding("unreadable", exc.message, examples=examples))
+        if path.is_dir():
+            _read_dataset(path, run)
+        else:
+            run.member(path, None)
+        run.finish()
+    except UnreadableFile as exc:  # a directory with no data files
+        report.findings.append(Finding("unreadable", exc.message))
     finally:
+        run.close()
         if own_scratch:
             scratch.close()
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _validate(
-    reader: Reader, compiled: CompiledContract, options: Options, report: FileReport, scratch: Scratch
-) -> None:
-    names = _contained(reader.columns, reader.format)
-    header = _header(names, compiled, reader)
-    findings = list(header.findings)
-    present = dict(header.positions)
-    schema = _contained(reader.schema, reader.format)
-    if schema is not None:
-        from pipecheck.storage_types import storage_findings
+def _read_dataset(directory: Path, run: _Pass) -> None:
+    layout = dataset_layout(directory, run.options.max_examples)
+    run.report.file_format = layout.file_format
+    run.report.members = len(layout.members)
+    run.layout_findings = layout.findings
+    run.total_bytes = sum(_size(m.path) for m in layout.members)
+    for member in layout.members:
+        run.member(member.path, member)
+        if run.stopped:
+            break
 
-        storage = storage_findings(schema, compiled, present)
-        findings += storage.findings
-        present = {name: present[name] for name in storage.readable}
-    wanted = {compiled.columns[name].internal: position for name, position in present.items()}
-    plan = plan_checks(compiled, list(present), text=reader.text, max_examples=options.max_examples)
-    keys = {key: KeyStore(scratch) for key, _ in plan.keys}
+
+def _size(path: Path) -> int:
     try:
-        tally, stopped_early = _read_and_check(reader, compiled, plan, wanted, keys, options, report)
-        duplicates = [] if stopped_early else find_duplicates(keys, compiled, options.max_examples)
-    finally:
-        for store in keys.values():
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class _Pass:
+    """The reading and checking of one file or dataset: its members in turn, into one tally and one
+    set of unique keys, with row ordinals counted across members."""
+
+    def __init__(self, compiled: CompiledContract, options: Options, report: FileReport, scratch: Scratch) -> None:
+        self.compiled = compiled
+        self.options = options
+        self.report = report
+        self.scratch = scratch
+        self.tally = Tally(options.max_examples)
+        self.keys: dict[tuple[str, ...], KeyStore] = {}
+        self.plans: dict[tuple[tuple[str, ...], bool], CheckPlan] = {}
+        self.read: list[tuple[int, str | None, Reader]] = []  # (first ordinal, member, reader) of members read
+        self.found: list[tuple[str, Finding]] = []  # each member's own findings (a single file's: member "")
+        self.layout_findings: list[Finding] = []
+        self.unchecked = 0
+        self.stopped = False  # --fail-fast stopped the reading
+        self.incomplete = False  # some rows could not be read: the row count is not the dataset's
+        self.total_bytes: int | None = None
+        self.done_bytes = 0
+
+    def member(self, path: Path, member: Member | None) -> None:
+        """Read and check one file (or one member of a dataset); its failures become its findings."""
+        source = member.source if member else ""
+        findings: list[Finding] = []
+        try:
+            reader = _contained(lambda: open_reader(path, self._read_options(path, member)), "the file")
+            try:
+                self.report.file_format = self.report.file_format or reader.format
+                findings = self._check_member(reader, member)
+            finally:
+                reader.close()
+        except LimitExceeded as exc:
+            self.incomplete = True
+            findings.append(Finding("limit", exc.message, hint="see 'Limits' in the README"))
+        except UnreadableFile as exc:
+            self.incomplete = True
+            self.report.file_format = self.report.file_format or exc.file_format
+            findings = [Finding("unreadable", exc.message, examples=[Example(line=exc.line)] if exc.line else [])]
+        self.found += [(source, finding) for finding in findings]
+        self.done_bytes += _size(path)
+
+    def _read_options(self, path: Path, member: Member | None) -> ReadOptions:
+        dialect = self.compiled.contract.csv
+        if data_suffix(path) == ".tsv" and "delimiter" not in dialect.model_fields_set:
+            dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
+        width = None if dialect.header else len(_own_columns(self.compiled, member))
+        return ReadOptions(dialect, self.options.max_examples, self.options.block_size, width)
+
+    def _check_member(self, reader: Reader, member: Member | None) -> list[Finding]:
+        compiled = self.compiled
+        unparsed: list[Finding] = []  # partition values that do not parse: those columns are not checked
+        if member is not None and member.partitions:
+            values, unparsed = partition_values(member, compiled, text=reader.text)
+            reader = PartitionedReader(reader, values)
+        names = _contained(reader.columns, reader.format)
+        header = _header(names, compiled, reader, member)
+        if member is not None:
+            _explain_partition_columns(header.findings, member)
+        findings = header.findings + unparsed
+        skip = {f.column for f in unparsed}
+        present = {name: at for name, at in header.positions.items() if name not in skip}
+        schema = _contained(reader.schema, reader.format)
+        if schema is not None:
+            from pipecheck.storage_types import storage_findings
+
+            storage = storage_findings(schema, compiled, present)
+            findings += storage.findings
+            present = {name: present[name] for name in storage.readable}
+        wanted = {compiled.columns[name].internal: position for name, position in present.items()}
+        plan_key = (tuple(present), reader.text)
+        if plan_key not in self.plans:
+            self.plans[plan_key] = plan_checks(
+                compiled, list(present), text=reader.text, max_examples=self.options.max_examples
+            )
+        first = self.tally.rows
+        try:
+            self._read_and_check(reader, self.plans[plan_key], wanted, first)
+        except UnreadableFile as exc:
+            if self.tally.rows == first:
+                raise
+            self.incomplete = True
+            rows = self.tally.rows - first + reader.unchecked_rows()
+            findings.append(Finding("unreadable", f"{exc.message} (after {rows:,} rows; those were checked)"))
+        self.unchecked += reader.unchecked_rows()
+        self.read.append((first, member.source if member else None, reader))
+        return reader.file_findings() + findings
+
+    def _read_and_check(self, reader: Reader, plan: CheckPlan, wanted: dict[str, int], first: int) -> None:
+        options = self.options
+        for key, _ in plan.keys:
+            self.keys.setdefault(key, KeyStore(self.scratch))
+        check = functools.partial(_check, plan, reader.format)
+        batches = _reading(reader, reader.batches(wanted))
+        results = ordered_map(check, batches, workers=options.workers, ahead=options.ahead)
+        try:
+            for work, partial in results:
+                point = _contained(work.settle, reader.format)
+                self.tally = self.tally.merge(Tally.of(partial, first + point.first_row, options.max_examples))
+                for key, frame in partial.keys:
+                    self.keys[key].add(frame, first + point.first_row)
+                if options.progress is not None:
+                    done, size = reader.progress()
+                    if self.total_bytes is not None:  # a dataset: its members' bytes together
+                        done, size = self.done_bytes + done, self.total_bytes
+                    options.progress(self.report.path, done, size, self.tally.rows)
+                if options.fail_fast and _has_error(self.tally, self.compiled):
+                    self.stopped = True
+                    return
+        finally:
+            results.close()
+
+    def finish(self) -> None:
+        """The findings of everything read: the members' own, then the values' across all of them."""
+        compiled, report = self.compiled, self.report
+        duplicates = [] if self.stopped else find_duplicates(self.keys, compiled, self.options.max_examples)
+        unreadable_alone = report.members is None and not self.read
+        report.rows = None if unreadable_alone else self.tally.rows + self.unchecked
+        wanted_rows = self.tally.wanted_rows() | {o for d in duplicates for o in d.ordinals}
+        places = self._locate(wanted_rows)
+        noun = "file" if report.members is None else "dataset"
+        values = _value_findings(self.tally, compiled, places, duplicates, self.stopped or self.incomplete, noun)
+        if report.members is None:
+            own = [finding for _, finding in self.found]
+        else:
+            own = combine(self.found, report.members, self.options.max_examples)
+        report.findings += self.layout_findings + own + values
+
+    def _locate(self, ordinals: set[int]) -> dict[int, Place]:
+        """Row (and line) of checked-row ordinals, within the member holding each."""
+        starts = [first for first, _, _ in self.read]
+        by_member: dict[int, list[int]] = {}
+        for ordinal in ordinals:
+            by_member.setdefault(bisect.bisect_right(starts, ordinal) - 1, []).append(ordinal)
+        places: dict[int, Place] = {}
+        for at, held in by_member.items():
+            if at < 0:
+                continue
+            first, source, reader = self.read[at]
+            for local, place in reader.locate([o - first for o in held]).items():
+                places[first + local] = dataclasses.replace(place, source=source)
+        return places
+
+    def close(self) -> None:
+        for store in self.keys.values():
             store.close()
-    report.rows = tally.rows + reader.unchecked_rows()
-    wanted_rows = tally.wanted_rows() | {o for d in duplicates for o in d.ordinals}
-    places = reader.locate(wanted_rows)
-    value_findings = _value_findings(tally, compiled, places, duplicates, stopped_early)
-    report.findings += reader.file_findings() + findings + value_findings
 
 
-def _read_and_check(
-    reader: Reader,
-    compiled: CompiledContract,
-    plan: CheckPlan,
-    wanted: dict[str, int],
-    keys: dict[tuple[str, ...], KeyStore],
-    options: Options,
-    report: FileReport,
-) -> tuple[Tally, bool]:
-    tally = Tally(options.max_examples)
-    check = functools.partial(_check, plan, reader.format)
-    batches = _reading(reader, reader.batches(wanted), compiled, report.findings, list(wanted))
-    results = ordered_map(check, batches, workers=options.workers, ahead=options.ahead)
-    try:
-        for work, partial in results:
-            point = _contained(work.settle, reader.format)
-            tally = tally.merge(Tally.of(partial, point.first_row, options.max_examples))
-            for key, frame in partial.keys:
-                keys[key].add(frame, point.first_row)
-            if options.progress is not None:
-                done, size = reader.progress()
-                options.progress(report.path, done, size, tally.rows)
-            if options.fail_fast and _has_error(tally, compiled):
-                return tally, True
-    except UnreadableFile as exc:
-        if not tally.rows:
-            raise
-        rows = tally.rows + reader.unchecked_rows()
-        report.findings.append(Finding("unreadable", f"{exc.message} (after {rows:,} rows; those were checked)"))
-        return tally, True
-    finally:
-        results.close()
-    return tally, False
+def _explain_partition_columns(findings: list[Finding], member: Member) -> None:
+    """An extra column that a key=value folder gives says so."""
+    keys = {key for key, _ in member.partitions}
+    for finding in findings:
+        if finding.check == "extra_column" and finding.column in keys:
+            finding.hint = f"the {finding.column}=... folders give this column: declare it, or set extra_columns"
 
 
 def _check(plan: CheckPlan, what: str, work: Work) -> tuple[Work, Partial]:
@@ -154,51 +261,13 @@ def _check(plan: CheckPlan, what: str, work: Work) -> tuple[Work, Partial]:
     return work, check_batch(plan, _contained(work.parse, what))
 
 
-def _reading(
-    reader: Reader, batches: Iterator[Work], compiled: CompiledContract, findings: list[Finding], wanted: list[str]
-) -> Iterator[Work]:
-    """The reader's batches; any failure to read becomes UnreadableFile, and a later file of a dataset
-    must store its columns as the first one does (storage_types' rule, judged per file)."""
-    judged: set[str | None] = {None}
+def _reading(reader: Reader, batches: Iterator[Work]) -> Iterator[Work]:
+    """The reader's batches; any failure to read becomes UnreadableFile."""
     while True:
         batch = _contained(lambda: next(batches, None), reader.format)
         if batch is None:
             return
-        source = batch.source
-        if source not in judged:
-            _judge_later_file(reader, source, wanted, compiled, findings)
-            judged.add(source)
         yield batch
-
-
-def _judge_later_file(
-    reader: Reader, source: str | None, wanted: list[str], compiled: CompiledContract, findings: list[Finding]
-) -> None:
-    from pipecheck.storage_types import storage_findings
-
-    schema = _contained(lambda: reader.schema(source), reader.format)
-    first = _contained(lambda: reader.schema(None), reader.format)
-    if schema is None or first is None:
-        return
-    policy = compiled.contract.extra_columns
-    for name in schema.names:
-        if name not in first.names and name not in compiled.columns and policy != "ignore":
-            findings.append(
-                Finding(
-                    "extra_column",
-                    f"{source}: column {name!r} is in neither the first file of the dataset nor the contract",
-                    severity="error" if policy == "error" else "warning",
-                    column=name,
-                    hint="the files of a directory are read as one dataset with one schema",
-                )
-            )
-    internal = {c.internal: c.name for c in compiled.columns.values()}
-    present = {internal[n]: schema.get_field_index(internal[n]) for n in wanted if n in internal}
-    later = storage_findings(schema, compiled, present)
-    if later.findings:
-        raise UnreadableFile(
-            f"{source}: {later.findings[0].message}; the files of a directory are read as one dataset with one schema"
-        )
 
 
 def _contained(read: Callable[[], T], what: str) -> T:
@@ -214,13 +283,27 @@ def _contained(read: Callable[[], T], what: str) -> T:
         raise UnreadableFile(f"cannot read {what}: {type(exc).__name__}{': ' + message if message else ''}") from None
 
 
-def _header(names: list[str], compiled: CompiledContract, reader: Reader) -> HeaderMatch:
+def _header(names: list[str], compiled: CompiledContract, reader: Reader, member: Member | None) -> HeaderMatch:
     contract = compiled.contract
     line = reader.header_line
     if not reader.text or contract.csv.header:
         return match_header(names, contract, delimiter=contract.csv.delimiter if reader.text else None, line=line)
-    # Without a header row the contract's column order is the file's, and its width every record's.
-    return match_header(list(contract.columns), contract)
+    # Without a header row the contract's column order is the file's (partition columns come from
+    # the folders), and its width every record's.
+    return match_header(_own_columns(compiled, member) + list(_partitions(member)), contract)
+
+
+def _partitions(member: Member | None) -> dict[str, str | None]:
+    keys: dict[str, str | None] = {}
+    for key, value in member.partitions if member is not None else ():
+        keys.setdefault(key, value)  # the outer folder's value wins, as in datasets.partition_values
+    return keys
+
+
+def _own_columns(compiled: CompiledContract, member: Member | None) -> list[str]:
+    """The contract's columns a file holds itself (not those its partition folders give)."""
+    keys = _partitions(member)
+    return [name for name in compiled.contract.columns if name not in keys]
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:
@@ -234,6 +317,7 @@ def _value_findings(
     places: dict[int, Place],
     duplicates: list[Duplicates],
     stopped_early: bool,
+    noun: str = "file",
 ) -> list[Finding]:
     findings: list[Finding] = []
     for rule_id, reason in sorted(tally.unevaluated.items(), key=lambda item: compiled.rule(item[0]).order):
@@ -273,13 +357,13 @@ def _value_findings(
             )
         )
     if not stopped_early:
-        findings += _row_count_findings(tally.rows, compiled)
+        findings += _row_count_findings(tally.rows, compiled, noun)
     return findings
 
 
 def _example(places: dict[int, Place], ordinal: int, value: str | None) -> Example:
     place = places.get(ordinal, Place(ordinal + 1))
-    return Example(row=place.row, line=place.line, value=_clip(value))
+    return Example(row=place.row, line=place.line, value=_clip(value), file=place.source)
 
 
 def _shown(columns: tuple[str, ...], values: tuple[str | None, ...], named: bool) -> str | None:
@@ -296,12 +380,12 @@ def _clip(value: str | None) -> str | None:
     return f"{value[:MAX_EXAMPLE_CHARS]}... ({len(value):,} characters)"
 
 
-def _row_count_findings(rows: int, compiled: CompiledContract) -> list[Finding]:
+def _row_count_findings(rows: int, compiled: CompiledContract, noun: str) -> list[Finding]:
     rule = compiled.contract.checks.row_count
     if rule is None:
         return []
     if rule.min is not None and rows < rule.min:
-        return [Finding("row_count", f"the file has {rows} data rows; at least {rule.min} required", count=1)]
+        return [Finding("row_count", f"the {noun} has {rows} data rows; at least {rule.min} required", count=1)]
     if rule.max is not None and rows > rule.max:
-        return [Finding("row_count", f"the file has {rows} data rows; at most {rule.max} allowed", count=1)]
+        return [Finding("row_count", f"the {noun} has {rows} data rows; at most {rule.max} allowed", count=1)]
     return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import PurePath
 from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
@@ -12,26 +13,34 @@ SEVERITY_RANK: dict[str, int] = {"warning": 1, "error": 2}
 
 @dataclass(frozen=True)
 class Example:
-    """One offending value: 1-based data row, physical line (CSV) and the value as text."""
+    """One offending value: 1-based data row, physical line (CSV) and the value as text; in a dataset
+    directory, the member `file` (relative to the directory) the row and line are counted in."""
 
     row: int | None = None
     line: int | None = None
     value: str | None = None
     byte_offset: int | None = None
     note: str | None = None
+    file: str | None = None
 
     @property
     def location(self) -> str:
-        """'row 9, line 10' (and 'byte N' for decoding problems); empty when nothing is known."""
+        """'row 9, line 10' (and 'byte N' for decoding problems), after the member file of a dataset
+        ('year=2024/part-1.csv row 9, line 10'); empty when nothing is known."""
         parts = [
             f"{label} {number}"
             for label, number in (("row", self.row), ("line", self.line), ("byte", self.byte_offset))
             if number is not None
         ]
-        return ", ".join(parts)
+        where = ", ".join(parts)
+        if self.file is None:
+            return where
+        return f"{self.file} {where}" if where else self.file
 
     def summary(self, value_chars: int = 40) -> str:
         """One line for humans: "row 9, line 10: '-5.0' (note)", the value clipped to value_chars."""
+        if self.value is None and self.row is None and self.line is None and self.file is not None:
+            return self.file  # a whole member file of a dataset
         if self.value is None:
             shown = "null"
         else:
@@ -42,6 +51,8 @@ class Example:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"row": self.row, "line": self.line, "value": self.value}
+        if self.file is not None:
+            out["file"] = self.file
         if self.byte_offset is not None:
             out["byte_offset"] = self.byte_offset
         if self.note is not None:
@@ -62,6 +73,14 @@ class Finding:
 
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
+
+    def anchor(self) -> tuple[str | None, int | None]:
+        """(member file, line) a report points at: the first example's with a line, else the first
+        member file named; the member is None for a plain file."""
+        with_line = next((e for e in self.examples if e.line is not None), None)
+        if with_line is not None:
+            return with_line.file, with_line.line
+        return next((e.file for e in self.examples if e.file is not None), None), None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -87,16 +106,21 @@ class FileReport:
     file_format: str | None = None
     seconds: float = 0.0
     fail_on: Severity = "error"
+    members: int | None = None  # a dataset directory: how many files were read as its members
 
     @property
     def ok(self) -> bool:
         return not any(f.fails(self.fail_on) for f in self.findings)
 
+    def path_of(self, member: str | None) -> str:
+        """The path of a member file of this dataset directory (the report's own path for None)."""
+        return self.path if member is None else str(PurePath(self.path, member))
+
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "path": self.path,
             "contract": self.contract,
             "ok": self.ok,
@@ -105,6 +129,9 @@ class FileReport:
             "seconds": round(self.seconds, 3),
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.members is not None:
+            out["members"] = self.members
+        return out
 
 
 @dataclass

@@ -205,6 +205,7 @@ FILE_CHECKS: dict[str, str] = {
     "unreadable": "The file cannot be read.",
     "encoding": "Bytes do not decode in the file's encoding.",
     "limit": "A limit was reached before the file was fully checked.",
+    "mixed_formats": "A dataset directory holds files in another format than the rest.",
 }
 
 

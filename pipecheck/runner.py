@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from pipecheck import __version__
 from pipecheck.compile import CompiledContract, compile_contract
-from pipecheck.config import Settings, glob_matches, relative_to_root
+from pipecheck.config import Settings, contract_paths, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageError
@@ -33,7 +33,7 @@ class Request:
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
-    """Paths as given; a quoted glob is expanded here. Missing paths are usage errors."""
+    """Paths as given (a directory is one dataset); a quoted glob is expanded here. Missing paths are usage errors."""
     out: list[Path] = []
     for item in raw:
         if item == "-":  # standard input: read once, as a stream (give --contract)
@@ -52,9 +52,6 @@ def expand_paths(raw: list[str]) -> list[Path]:
             out += [Path(m) for m in matched]
             continue
         raise UsageError(f"{item}: no such file")
-    for path in out:
-        if path.is_dir() and not any(path.rglob("*.parquet")):
-            raise UsageError(f"{path}: is a directory (only a directory of .parquet files is a dataset)")
     return out
 
 
@@ -72,16 +69,12 @@ class ContractCatalog:
         return self._loaded[key]
 
     def all_contracts(self) -> list[Path]:
-        folder = self.settings.schemas
-        if not folder.is_dir():
-            raise UsageError(
-                f"{_display(folder)}: schemas directory not found",
-                hint="pass --contract FILE, --schemas DIR, or set schemas in pipecheck.yaml / [tool.pipecheck]",
-            )
-        return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        return contract_paths(self.settings)
 
     def governing(self, data: Path) -> Path | None:
         relative = relative_to_root(data, self.settings.root)
+        if relative is None:
+            return None
         for pattern, contract in self.settings.files.items():
             if glob_matches(pattern, relative):
                 return self.settings.root / contract
@@ -129,6 +122,12 @@ def run(request: Request) -> RunReport:
         if contract_path is None:
             if request.skip_unmatched:
                 continue
+            if relative_to_root(path, settings.root) is None:
+                raise UsageError(
+                    f"{path}: no contract matches this file: it is outside the project root {settings.root}, "
+                    "which match: globs are relative to",
+                    hint="pass --contract, run pipecheck in the file's own project, or use --skip-unmatched",
+                )
             raise UsageError(
                 f"{path}: no contract matches this file",
                 hint=f"add its path to a contract's match: globs in {_display(settings.schemas)}, "

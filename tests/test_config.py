@@ -231,7 +231,7 @@ def test_config_without_any_config_file(project: Path, monkeypatch: pytest.Monke
     if rows["config_file"][0] != "(none)":
         pytest.skip(f"a config file above the temp dir: {rows['config_file'][0]}")
     assert rows["config_file"] == ("(none)", "no config file found")
-    assert rows["root"] == (str(project), "no config file found")
+    assert rows["root"] == (str(project), "no project root found")
     assert {rows[k][1] for k in ("schemas", "files", "format", "max_examples", "fail_on")} == {"default"}
 
 

@@ -30,7 +30,6 @@ class Checkpoint:
     first_record: int  # 1-based row number of its first record (malformed records count as rows)
     first_line: int | None  # physical line where its first record starts (text formats)
     byte_range: tuple[int, int] | None  # [start, end) in the decoded text (text formats)
-    source: str | None = None  # the file of a multi-file dataset
 
 
 @dataclass(frozen=True)
@@ -41,10 +40,6 @@ class Batch:
     @property
     def rows(self) -> int:
         return self.checkpoint.rows
-
-    @property
-    def source(self) -> str | None:
-        return self.checkpoint.source
 
     def parse(self) -> pl.DataFrame:
         return self.frame
@@ -60,11 +55,6 @@ class Work(Protocol):
     rows and lines are counts of everything before, so only the settling is sequential. A `Batch`
     is work already done.
     """
-
-    @property
-    def source(self) -> str | None:
-        """The file of a multi-file dataset the batch comes from (None: the only one)."""
-        ...
 
     def parse(self) -> pl.DataFrame: ...
 
@@ -84,7 +74,7 @@ class Place:
 
     row: int
     line: int | None = None
-    source: str | None = None
+    source: str | None = None  # the member file of a dataset directory (readers/dataset.py)
 
 
 @dataclass(frozen=True)
@@ -99,7 +89,7 @@ class ReadOptions:
 
 
 class Reader(Protocol):
-    """One input file (or dataset directory) as batches. Any failure raises UnreadableFile."""
+    """One input file as batches. Any failure raises UnreadableFile."""
 
     @property
     def format(self) -> str:
@@ -118,9 +108,8 @@ class Reader(Protocol):
         """The column names in file order (a header-less CSV: its first record, for the width)."""
         ...
 
-    def schema(self, source: str | None = None) -> pa.Schema | None:
-        """The stored types (typed formats) of the file, or of one file (`source`) of a dataset, from
-        metadata only; None for text formats."""
+    def schema(self) -> pa.Schema | None:
+        """The stored types (typed formats) of the file, from metadata only; None for text formats."""
         ...
 
     def batches(self, wanted: Mapping[str, int]) -> Iterator[Work]:

@@ -122,7 +122,7 @@ class CsvReader:
     def format(self) -> str:
         return "csv" if self.compression is None else f"csv+{self.compression}"
 
-    def schema(self, source: str | None = None) -> None:
+    def schema(self) -> None:
         return None
 
     def columns(self) -> list[str]:

@@ -19,8 +19,8 @@ READERS: dict[str, str] = {
 
 
 def open_reader(path: Path, options: ReadOptions) -> Reader:
-    """The reader for the file (or Parquet dataset directory); UnreadableFile when there is none."""
-    if not path.is_dir() and not _regular(path):
+    """The reader for the file (a directory is a dataset: readers/dataset.py); UnreadableFile when there is none."""
+    if not _regular(path):
         opened, head = open_stream(path)  # read once: the reader gets this very stream
         kind, compression = _stream_format(path, head)
         options = dataclasses.replace(options, opened=opened)
@@ -33,8 +33,6 @@ def open_reader(path: Path, options: ReadOptions) -> Reader:
 
 def sniff_format(path: Path) -> tuple[str, str | None]:
     """(format, compression) from the first bytes; text is JSON Lines by suffix or a leading '{', else CSV."""
-    if path.is_dir():
-        return "parquet", None
     kind = sniff(path)
     if kind == "parquet":
         return kind, None

@@ -1,7 +1,8 @@
 """GitHub Actions workflow commands: one ``::error``/``::warning`` annotation line per finding.
 
 Printed to stdout inside a GitHub Actions step, each line becomes an annotation on the data
-file (on the line of the first example that has one, else on the file as a whole):
+file (on the line of the first example that has one, else on the file as a whole; for a dataset
+directory, on the member file of that example):
 
     ::error file=data/orders.csv,line=4,title=pipecheck type (order_id)::order_id must be an integer%0A...
 
@@ -53,7 +54,9 @@ def _annotations(file: FileReport) -> list[str]:
 
 def _header_annotation(file: FileReport, group: list[Finding]) -> str:
     line = next((e.line for f in group for e in f.examples if e.line is not None), 1)
-    properties = {"file": _posix(file.path), "line": str(line), "title": f"pipecheck header ({len(group)} problems)"}
+    members = {f.anchor()[0] for f in group}
+    path = file.path_of(members.pop() if len(members) == 1 else None)  # one member file of a dataset, if only one
+    properties = {"file": _posix(path), "line": str(line), "title": f"pipecheck header ({len(group)} problems)"}
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     command = "error" if group[0].severity == "error" else "warning"
     text = "\n".join(f"{f.check}: {f.message}" + (f" (hint: {f.hint})" if f.hint else "") for f in group)
@@ -61,8 +64,8 @@ def _header_annotation(file: FileReport, group: list[Finding]) -> str:
 
 
 def _annotation(file: FileReport, finding: Finding) -> str:
-    properties = {"file": _posix(file.path)}
-    line = next((e.line for e in finding.examples if e.line is not None), None)
+    member, line = finding.anchor()  # a dataset's finding points at the member file of its first example
+    properties = {"file": _posix(file.path_of(member))}
     if line is None and finding.scope == "header":
         line = 1  # a finding about the columns points at the header
     if line is not None:

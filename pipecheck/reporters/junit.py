@@ -80,8 +80,8 @@ def _suite(file: FileReport) -> ET.Element:
 
 def _testcase(file: FileReport, finding: Finding, classname: str, counts: dict[str, int]) -> ET.Element:
     name = finding.check if finding.column is None else f"{finding.check} {finding.column}"
-    attributes = {"classname": classname, "name": _safe(name), "file": _safe(file.path)}
-    line = next((e.line for e in finding.examples if e.line is not None), None)
+    member, line = finding.anchor()
+    attributes = {"classname": classname, "name": _safe(name), "file": _safe(file.path_of(member))}
     if line is not None:
         attributes["line"] = str(line)
     case = ET.Element("testcase", attributes)
@@ -103,7 +103,7 @@ def _details(finding: Finding) -> str:
     if finding.hint:
         lines.append(f"hint: {finding.hint}")
     if finding.examples:
-        lines.append("examples (row, line, value):")
+        lines.append("examples (row, line, value; the member file of a dataset first):")
         lines += [f"  {_example(e)}" for e in finding.examples]
     return "\n".join(lines)
 
@@ -113,6 +113,8 @@ def _example(example: Example) -> str:
     line = "-" if example.line is None else str(example.line)
     value = "null" if example.value is None else repr(_clip(example.value))
     text = f"row {row}, line {line}: {value}"
+    if example.file is not None:
+        text = f"{example.file} {text}"
     if example.byte_offset is not None:
         text += f" (byte {example.byte_offset})"
     return f"{text} ({example.note})" if example.note else text

@@ -4,7 +4,8 @@ One run; ``tool.driver`` is pipecheck with one rule per check name that occurs (
 name, e.g. ``min``). One result per finding: ``ruleId``, ``level`` (error/warning),
 ``message.text`` (the message, count, first example and hint) and one location: the data file
 as a relative URI with forward slashes under ``%SRCROOT%`` (an absolute path becomes a
-``file://`` URI) and ``region.startLine`` from the first example that has a line. A finding
+``file://`` URI; for a dataset directory, the member file of the first example) and
+``region.startLine`` from the first example that has a line. A finding
 without a line (a header problem in Parquet, an unreadable file) has no region: viewers show
 it on the file. The result's properties carry the column, count and every example;
 ``partialFingerprints`` identify a finding by file, check and column, so a code-scanning
@@ -59,8 +60,8 @@ def _rule(check: str, descriptions: dict[str, str]) -> dict[str, Any]:
 
 
 def _result(file: FileReport, finding: Finding, rule_index: int) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": artifact_location(file.path)}
-    line = next((e.line for e in finding.examples if e.line is not None), None)
+    member, line = finding.anchor()  # a dataset's finding is located in the member file of its first example
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(file.path_of(member))}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     properties: dict[str, Any] = {

@@ -325,29 +325,31 @@ def test_parquet_corrupt_and_truncated(check: Check, tmp_path: Path) -> None:
 
 
 def test_parquet_directory_with_a_corrupt_file_names_it(check: Check, tmp_path: Path) -> None:
-    """A good first file, then a corrupt one: an `unreadable` finding naming the file, no traceback."""
+    """A good first file, then a corrupt one: an `unreadable` finding naming the file; the others are read."""
     dataset = tmp_path / "orders"
     dataset.mkdir()
     write_parquet(dataset / "a.parquet", pa.table({"a": [1, 2], "b": ["x", "y"]}))
     (dataset / "b.parquet").write_bytes(b"PAR1" + bytes(20) + b"PAR1")
     outcome = check(AB, dataset)
-    assert outcome.exit_code == 1
+    assert outcome.exit_code == 1 and outcome.file["rows"] == 2
     finding = outcome.only("unreadable")
-    assert finding["message"].startswith("b.parquet: corrupt Parquet data: ")
+    assert finding["message"].startswith("b.parquet: not a readable Parquet file: ")
+    assert [e["file"] for e in finding["examples"]] == ["b.parquet"]
 
 
 @pytest.mark.parametrize(
     ("second", "message"),
     [
-        (pa.table({"b": ["z"]}), "b.parquet: has no column 'a', which the first file has; "),
-        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: a is stored as string; the contract says integer; "),
+        (pa.table({"b": ["z"]}), "b.parquet: required column 'a' is missing"),
+        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: a is stored as string; the contract says integer"),
         (pa.table({"a": pa.array([7], pa.int32()), "b": pa.array(["z"]).dictionary_encode()}), None),
     ],
 )
-def test_parquet_directory_files_must_share_the_first_files_schema(
+def test_parquet_directory_each_file_is_judged_against_the_contract(
     check: Check, tmp_path: Path, second: pa.Table, message: str | None
 ) -> None:
-    """Widths and encodings may differ between the files of a directory; columns and kinds may not."""
+    """Widths and encodings may differ between the files of a directory; a file lacking a column or
+    storing it in another kind is its own finding, naming it, and its other columns are still checked."""
     dataset = tmp_path / "orders"
     dataset.mkdir()
     write_parquet(dataset / "a.parquet", pa.table({"a": [1, 2], "b": ["x", "y"]}))
@@ -356,8 +358,10 @@ def test_parquet_directory_files_must_share_the_first_files_schema(
     if message is None:
         assert outcome.exit_code == 0 and outcome.file["rows"] == 3
         return
-    assert outcome.exit_code == 1
-    assert outcome.only("unreadable")["message"].startswith(message)
+    assert outcome.exit_code == 1 and outcome.file["rows"] == 3
+    (finding,) = outcome.findings
+    assert finding["message"] == message and finding["count"] == 1
+    assert [e["file"] for e in finding["examples"]] == ["b.parquet"]
 
 
 def test_parquet_directory_a_later_file_with_an_extra_column_reports_it(check: Check, tmp_path: Path) -> None:
@@ -368,7 +372,7 @@ def test_parquet_directory_a_later_file_with_an_extra_column_reports_it(check: C
     outcome = check(AB, dataset)
     assert outcome.exit_code == 1 and outcome.file["rows"] == 3
     finding = outcome.only("extra_column")
-    assert finding["column"] == "extra" and finding["message"].startswith("b.parquet: column 'extra' is in neither")
+    assert finding["column"] == "extra" and finding["message"] == "b.parquet: column 'extra' is not in the contract"
 
 
 def test_parquet_directory_float_column_stored_as_int_in_one_file_and_double_in_another(
@@ -455,9 +459,10 @@ def test_parquet_directory_is_one_dataset(check: Check, tmp_path: Path) -> None:
     (folder / "part=2").mkdir(parents=True)
     write_parquet(folder / "p1.parquet", pa.table({"a": [1, 2, 3], "b": ["x", "y", "z"]}))
     write_parquet(folder / "part=2" / "p2.parquet", pa.table({"a": [4, -5], "b": ["q", "r"]}))
-    outcome = check(AB.replace("integer}", "integer, min: 0}"), folder)
-    assert outcome.file["rows"] == 5
-    assert rows_of(outcome.only("min", "a"), "row", "value") == [(5, "-5")]
+    contract = AB.replace("integer}", "integer, min: 0}") + "  part: {type: integer, required: false}\n"
+    outcome = check(contract, folder)
+    assert outcome.file["rows"] == 5 and outcome.file["members"] == 2
+    assert rows_of(outcome.only("min", "a"), "file", "row", "value") == [("part=2/p2.parquet", 2, "-5")]
 
 
 # ---------------------------------------------------------------- size
@@ -579,12 +584,14 @@ def test_usage_missing_file(files: tuple[Path, Path], tmp_path: Path) -> None:
     assert line.endswith("nope.csv: no such file")
 
 
-def test_usage_directory_without_parquet_files(files: tuple[Path, Path], tmp_path: Path) -> None:
+def test_directory_without_data_files_is_unreadable(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """Like a 0-byte file: the data is missing (exit 1), not the command wrong."""
     _, contract = files
-    (tmp_path / "folder").mkdir()
-    (tmp_path / "folder" / "x.csv").write_text("a,b\n")
-    line = usage_error(["validate", str(tmp_path / "folder"), "--contract", str(contract), "--format", "json"])
-    assert "is a directory" in line
+    (tmp_path / "folder" / "_temporary").mkdir(parents=True)
+    (tmp_path / "folder" / "_SUCCESS").write_text("")
+    outcome = run_cli(["validate", str(tmp_path / "folder"), "--contract", str(contract), "--format", "json"])
+    assert outcome.exit_code == 1
+    assert outcome.only("unreadable")["message"].startswith("the directory holds no data files (hidden files, ")
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads files whatever their mode")
