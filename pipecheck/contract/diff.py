@@ -271,7 +271,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
         )
     for name in added:
         spec = new.columns[name]
-        consumers = old.extra_columns == "error"
+        consumers = old.extra_columns == "error" or not old.csv.header
         producers = spec.required or (old.extra_columns != "error" and not _accepts_anything(spec))
         effects = []
         if producers:
