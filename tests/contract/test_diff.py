@@ -74,7 +74,7 @@ COLUMN_CASES = [
         {"type": "datetime", "max": "2024-01-01"},
         "max",
         "consumers",
-    ),  # fmt: skip
+    ),
     ("status", {"type": "string", "allowed": ["a", "b"]}, {"type": "string", "allowed": ["a"]}, "allowed", "producers"),
     ("status", {"type": "string", "allowed": ["a"]}, {"type": "string", "allowed": ["b"]}, "allowed", "both"),
     ("status", {"type": "string"}, {"type": "string", "allowed": ["a"]}, "allowed", "producers"),
@@ -89,7 +89,7 @@ COLUMN_CASES = [
         {"type": "float", "multiple_of": 0.05},
         "multiple_of",
         "producers",
-    ),  # fmt: skip
+    ),
     ("amount", {"type": "float", "multiple_of": 0.02}, {"type": "float", "multiple_of": 0.03}, "multiple_of", "both"),
     ("day", {"type": "date"}, {"type": "date", "format": "%d/%m/%Y"}, "format", "both"),
     ("at", {"type": "datetime"}, {"type": "datetime", "timezone": "aware"}, "timezone", "producers"),
@@ -113,12 +113,22 @@ def test_each_column_change_is_classified_and_its_reverse_mirrors_it(
 
 
 def test_equal_meanings_written_differently_are_no_change() -> None:
-    old = make({"amount": {"type": "float", "min": 0, "allowed": [1, 2]}, "day": {"type": "date"},
-                "at": {"type": "datetime", "max": "2024-01-01T01:00:00+01:00"},
-                "status": {"type": "string", "pattern": "a|b"}})  # fmt: skip
-    new = make({"amount": {"type": "float", "min": 0.0, "allowed": [2.0, 1.0]}, "day": {"type": "date", "format": "%Y-%m-%d"},
-                "at": {"type": "datetime", "max": "2024-01-01T00:00:00"},
-                "status": {"type": "string", "pattern": "b|a"}})  # fmt: skip
+    old = make(
+        {
+            "amount": {"type": "float", "min": 0, "allowed": [1, 2]},
+            "day": {"type": "date"},
+            "at": {"type": "datetime", "max": "2024-01-01T01:00:00+01:00"},
+            "status": {"type": "string", "pattern": "a|b"},
+        }
+    )
+    new = make(
+        {
+            "amount": {"type": "float", "min": 0.0, "allowed": [2.0, 1.0]},
+            "day": {"type": "date", "format": "%Y-%m-%d"},
+            "at": {"type": "datetime", "max": "2024-01-01T00:00:00"},
+            "status": {"type": "string", "pattern": "b|a"},
+        }
+    )
     assert diff_contracts(old, new) == []
 
 
@@ -203,21 +213,46 @@ TABLE_CASES = [
     ({}, {"description": "x"}, "description", "none"),
     ({}, {"contract": "orders2"}, "contract", "none"),
     ({}, {"checks": {"row_count": {"min": 1}}}, "checks.row_count.min", "producers"),
-    ({"checks": {"row_count": {"max": 9}}}, {"checks": {"row_count": {"max": 10}}}, "checks.row_count.max", "consumers"),
+    (
+        {"checks": {"row_count": {"max": 9}}},
+        {"checks": {"row_count": {"max": 10}}},
+        "checks.row_count.max",
+        "consumers",
+    ),
     ({}, {"checks": {"unique_together": [["id", "day"]]}}, "checks.unique_together", "producers"),
     ({}, {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}}, "checks.compare", "producers"),
-    ({"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
-     {"checks": {"compare": [{"left": "amount", "op": ">=", "right": "id"}]}}, "checks.compare", "consumers"),
-    ({"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
-     {"checks": {"compare": [{"left": "id", "op": ">", "right": "amount"}]}}, "checks.compare", "both"),
-    ({}, {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "severity": "warning"}]}},
-     "checks.compare", "none"),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
+        {"checks": {"compare": [{"left": "amount", "op": ">=", "right": "id"}]}},
+        "checks.compare",
+        "consumers",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
+        {"checks": {"compare": [{"left": "id", "op": ">", "right": "amount"}]}},
+        "checks.compare",
+        "both",
+    ),
+    (
+        {},
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "severity": "warning"}]}},
+        "checks.compare",
+        "none",
+    ),
     ({}, {"checks": {"expression": [{"sql": "id > 0"}]}}, "checks.expression", "producers"),
-    ({"checks": {"expression": [{"sql": "id > 0", "name": "pos"}]}},
-     {"checks": {"expression": [{"sql": "id >= 0", "name": "pos"}]}}, "checks.expression", "both"),
-    ({"checks": {"expression": [{"sql": "id > 0"}]}},
-     {"checks": {"expression": [{"sql": "id > 0", "severity": "warning"}]}}, "checks.expression", "consumers"),
-]  # fmt: skip
+    (
+        {"checks": {"expression": [{"sql": "id > 0", "name": "pos"}]}},
+        {"checks": {"expression": [{"sql": "id >= 0", "name": "pos"}]}},
+        "checks.expression",
+        "both",
+    ),
+    (
+        {"checks": {"expression": [{"sql": "id > 0"}]}},
+        {"checks": {"expression": [{"sql": "id > 0", "severity": "warning"}]}},
+        "checks.expression",
+        "consumers",
+    ),
+]
 
 
 @pytest.mark.parametrize(("before", "after", "kind", "breaking"), TABLE_CASES)
@@ -259,18 +294,37 @@ def test_every_model_key_has_a_judge() -> None:
 
 # One changed value per key of every model: each must give at least one change naming it.
 ALTERED_COLUMN = {
-    "type": {"type": "float"}, "required": {"required": False}, "nullable": {"nullable": True},
-    "unique": {"unique": True}, "min": {"min": 1}, "max": {"max": 1}, "allowed": {"allowed": [1]},
-    "multiple_of": {"multiple_of": 2}, "severity": {"severity": "warning"}, "description": {"description": "d"},
-}  # fmt: skip
+    "type": {"type": "float"},
+    "required": {"required": False},
+    "nullable": {"nullable": True},
+    "unique": {"unique": True},
+    "min": {"min": 1},
+    "max": {"max": 1},
+    "allowed": {"allowed": [1]},
+    "multiple_of": {"multiple_of": 2},
+    "severity": {"severity": "warning"},
+    "description": {"description": "d"},
+}
 ALTERED_STRING = {"pattern": {"pattern": "a"}, "min_length": {"min_length": 1}, "max_length": {"max_length": 1}}
 ALTERED_DATETIME = {"format": {"format": "%Y"}, "timezone": {"timezone": "aware"}}
 ALTERED_CSV = {
-    "delimiter": ";", "quotechar": "'", "escapechar": "\\", "doublequote": False, "encoding": "latin-1",
-    "header": False, "null_values": ["NA"], "comment": "#",
-}  # fmt: skip
-ALTERED_TOP = {"contract": "x", "version": "9", "description": "d", "match": ["*.csv"], "extra_columns": "ignore",
-               "ordered": True}  # fmt: skip
+    "delimiter": ";",
+    "quotechar": "'",
+    "escapechar": "\\",
+    "doublequote": False,
+    "encoding": "latin-1",
+    "header": False,
+    "null_values": ["NA"],
+    "comment": "#",
+}
+ALTERED_TOP = {
+    "contract": "x",
+    "version": "9",
+    "description": "d",
+    "match": ["*.csv"],
+    "extra_columns": "ignore",
+    "ordered": True,
+}
 ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
 ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "description": "d"}
 
@@ -306,8 +360,13 @@ def test_every_model_key_changed_alone_is_reported() -> None:
         old = make(checks={"expression": [{"sql": "id > 0"}]})
         cases.append((old, make(checks={"expression": [{"sql": "id > 0", key: value}]}), "checks.expression"))
     for key in ("min", "max"):
-        cases.append((make(checks={"row_count": {"min": 1, "max": 9}}),
-                      make(checks={"row_count": {"min": 1, "max": 9, key: 5}}), f"checks.row_count.{key}"))  # fmt: skip
+        cases.append(
+            (
+                make(checks={"row_count": {"min": 1, "max": 9}}),
+                make(checks={"row_count": {"min": 1, "max": 9, key: 5}}),
+                f"checks.row_count.{key}",
+            )
+        )
     cases.append((make(), make(checks={"unique_together": [["id", "day"]]}), "checks.unique_together"))
     for old, new, kind in cases:
         assert kind in {c.kind for c in diff_contracts(old, new)}, kind
@@ -320,8 +379,9 @@ def test_changes_point_at_their_key_in_new_or_old_for_removals() -> None:
     old_text = "contract: c\ncolumns:\n  a: {type: integer}\n  b: {type: string}\n"
     new_text = "contract: c\ncolumns:\n  a: {type: integer, min: 1}\n"
     old, new = parse_contract(old_text), parse_contract(new_text)
-    located = locate(diff_contracts(old, new), ("old.yaml", contract_positions(old_text)),
-                     ("new.yaml", contract_positions(new_text)))  # fmt: skip
+    located = locate(
+        diff_contracts(old, new), ("old.yaml", contract_positions(old_text)), ("new.yaml", contract_positions(new_text))
+    )
     where = {c.kind: str(c.position) for c in located}
     assert where == {"column_removed": "old.yaml:4:3", "min": "new.yaml:3:22"}
 
@@ -332,8 +392,12 @@ def test_changes_point_at_their_key_in_new_or_old_for_removals() -> None:
 def _spec(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(st.sampled_from(["integer", "float", "string", "date"]))
     spec: dict[str, Any] = {"type": kind}
-    for key, value in (("nullable", st.booleans()), ("unique", st.booleans()), ("required", st.booleans()),
-                       ("severity", st.sampled_from(["error", "warning"]))):  # fmt: skip
+    for key, value in (
+        ("nullable", st.booleans()),
+        ("unique", st.booleans()),
+        ("required", st.booleans()),
+        ("severity", st.sampled_from(["error", "warning"])),
+    ):
         if draw(st.booleans()):
             spec[key] = draw(value)
     if kind in ("integer", "float"):
