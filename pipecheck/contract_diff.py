@@ -75,6 +75,8 @@ def committed_bytes(ref: str, path: Path) -> bytes | None:
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise UsageError(f"{_display(path)}: not in a git work tree, so --git {ref} has no committed version to read")
     if _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        if ref == "HEAD" and _git(folder, "symbolic-ref", "--quiet", "HEAD").returncode == 0:
+            return None  # no commit yet (the first commit's hook run): every contract is new
         raise UsageError(f"--git {ref}: no such revision", hint="a branch, tag or commit, e.g. HEAD or origin/main")
     spec = f"{ref}:./{path.name}"
     if _git(folder, "cat-file", "-e", spec).returncode != 0:
