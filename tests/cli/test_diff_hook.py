@@ -10,14 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import test_precommit
 from tests.cli.test_precommit import CONTRACT, PreCommit, _git, _manifest, make_data_repo
-from tests.cli.test_precommit import hook_repo, precommit  # noqa: F401 - the session fixtures, shared
+
+# The session fixtures of test_precommit, found by pytest under these names.
+hook_repo = test_precommit.hook_repo
+precommit = test_precommit.precommit
 
 CONTRACT_PATH = "schemas/orders.yaml"
 
 
 @pytest.fixture
-def hooks(precommit: PreCommit) -> PreCommit:  # noqa: F811 - the imported fixture, by name
+def hooks(precommit: PreCommit) -> PreCommit:
     return precommit
 
 
