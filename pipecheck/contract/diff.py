@@ -301,18 +301,20 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
 
 def _rename_pairs(old: Contract, new: Contract, removed: list[str], added: list[str]) -> list[tuple[str, str]]:
     """A removed and an added column with the same rules (descriptions aside): likely a rename."""
+    free: dict[str, list[str]] = {}
+    for name in added:
+        free.setdefault(_rules(new.columns[name]), []).append(name)
     pairs: list[tuple[str, str]] = []
-    free = list(added)
     for name in removed:
-        same = [b for b in free if _rules(old.columns[name]) == _rules(new.columns[b])]
+        same = free.get(_rules(old.columns[name]))
         if same:
-            pairs.append((name, same[0]))
-            free.remove(same[0])
+            pairs.append((name, same.pop(0)))
     return pairs
 
 
-def _rules(spec: ColumnSpec) -> ColumnSpec:
-    return spec.model_copy(update={"description": None})
+def _rules(spec: ColumnSpec) -> str:
+    """A column's rules as one comparable text (hashed, so a 10,000-column rename stays linear)."""
+    return spec.model_dump_json(exclude={"description"})
 
 
 def _accepts_anything(spec: ColumnSpec) -> bool:
