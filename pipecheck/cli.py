@@ -173,6 +173,36 @@ def lint(
 
 @app.command()
 @_reports_errors
+def diff(
+    contracts: Annotated[
+        list[Path],
+        typer.Argument(help="OLD NEW contract files, or with --git the contract file(s).", metavar="CONTRACT..."),
+    ],
+    git: Annotated[
+        str | None, typer.Option("--git", metavar="REF", help="Compare each contract with its version at REF.")
+    ] = None,
+    breaking_for: Annotated[
+        str,
+        typer.Option("--breaking-for", metavar="producers|consumers|any", help="Which breaking changes exit 1."),
+    ] = "any",
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="FORMAT", help="rich, json or markdown.")] = "rich",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report here.")
+    ] = None,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")] = False,
+) -> None:
+    """Classify contract changes as breaking producers or consumers. Exit 0: none breaks; 1: one does; 2: error."""
+    from pipecheck.contract_diff import run_diff
+    from pipecheck.output import diff_target, emit_diff
+
+    target = diff_target(fmt, output)
+    report = run_diff(contracts, git, breaking_for)
+    emit_diff(report, target, color=_color(no_color))
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
+
+
+@app.command()
+@_reports_errors
 def schema() -> None:
     """Print the JSON Schema of the contract format (for editor autocompletion)."""
     from pipecheck.contract.model import contract_json_schema

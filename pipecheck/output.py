@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipecheck.changes import DiffReport
 from pipecheck.errors import UsageError
 from pipecheck.findings import RunReport
 
@@ -166,3 +167,27 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+def diff_target(fmt: str, output: Path | None) -> Target:
+    """Where `pipecheck diff`'s one report goes, checked before anything is read."""
+    from pipecheck.reporters import DiffFormat
+
+    known = [f.value for f in DiffFormat]
+    if fmt not in known:
+        raise UsageError(f"--format: unknown format {fmt!r} for diff; choose from {', '.join(known)}")
+    target = Target(fmt, output)
+    check_writable([target])
+    return target
+
+
+def emit_diff(report: DiffReport, target: Target, *, color: bool) -> None:
+    from pipecheck.reporters import DiffFormat, RenderContext, diff_renderer
+
+    to_terminal = target.path is None
+    context = RenderContext(color=color and to_terminal, width=_width() if to_terminal else 120)
+    text = diff_renderer(DiffFormat(target.format))(report, context)
+    if target.path is None:
+        _write_stdout(text)
+    else:
+        write_atomically(target.path, text)

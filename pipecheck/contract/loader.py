@@ -106,15 +106,19 @@ def load_contract(path: Path, display: str | None = None) -> Contract:
         raise UsageError(f"{source}: contract file not found") from None
     except OSError as exc:
         raise UsageError(f"{source}: cannot read contract: {exc.strerror or exc}") from None
+    return parse_contract(contract_text(raw, source), source)
+
+
+def contract_text(raw: bytes, source: str) -> str:
+    """A contract file's bytes as text (UTF-8, a BOM allowed), refusing one too large to be a contract."""
     if len(raw) > MAX_CONTRACT_BYTES:
         raise ContractError([ContractProblem(source, 1, 1, "", "contract file is larger than 5 MB")])
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContractError(
             [ContractProblem(source, 1, 1, "", f"contract is not UTF-8 (byte offset {exc.start})")]
         ) from None
-    return parse_contract(text, source)
 
 
 def parse_contract(text: str, source: str = "<contract>") -> Contract:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from pipecheck.changes import DiffReport
 from pipecheck.findings import RunReport
 
 
@@ -42,4 +43,27 @@ MODULES: dict[OutputFormat, str] = {
 def renderer(fmt: OutputFormat) -> Renderer:
     module = importlib.import_module(f"pipecheck.reporters.{MODULES[fmt]}")
     render: Renderer = module.render
+    return render
+
+
+class DiffFormat(StrEnum):
+    """Formats of `pipecheck diff` (a DiffReport, not a RunReport)."""
+
+    RICH = "rich"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+DiffRenderer = Callable[[DiffReport, RenderContext], str]
+
+DIFF_MODULES: dict[DiffFormat, str] = {
+    DiffFormat.RICH: "diff_rich",
+    DiffFormat.JSON: "diff_json",
+    DiffFormat.MARKDOWN: "diff_markdown",
+}
+
+
+def diff_renderer(fmt: DiffFormat) -> DiffRenderer:
+    module = importlib.import_module(f"pipecheck.reporters.{DIFF_MODULES[fmt]}")
+    render: DiffRenderer = module.render
     return render

@@ -278,7 +278,7 @@ def test_manifest_is_valid_for_pre_commit(tmp_path: Path) -> None:
 
 def test_manifest_declares_both_hooks() -> None:
     hooks = _manifest()
-    assert set(hooks) == {"pipecheck", "pipecheck-contracts"}
+    assert set(hooks) == {"pipecheck", "pipecheck-contracts", "pipecheck-diff"}
     validate, contracts = hooks["pipecheck"], hooks["pipecheck-contracts"]
     assert validate["entry"].split() == ["pipecheck", "validate", "--skip-unmatched"]
     assert contracts["entry"].split() == ["pipecheck", "lint"]

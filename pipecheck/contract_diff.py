@@ -1,0 +1,104 @@
+"""`pipecheck diff`: two versions of a contract, from files or from git, loaded and classified."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipecheck import __version__
+from pipecheck.changes import BREAKING_POLICIES, BreakingPolicy, ContractDiff, DiffReport
+from pipecheck.contract.diff import diff_contracts, locate
+from pipecheck.contract.loader import Positions, contract_positions, contract_text, load_contract, parse_contract
+from pipecheck.contract.model import Contract
+from pipecheck.errors import UsageError
+
+GIT_TIMEOUT = 60
+
+
+def run_diff(paths: list[Path], git_ref: str | None, breaking_for: str) -> DiffReport:
+    """OLD NEW, or with `git_ref` each contract against its committed version at that revision."""
+    if breaking_for not in BREAKING_POLICIES:
+        raise UsageError(f"--breaking-for: expected one of {', '.join(BREAKING_POLICIES)}, got {breaking_for!r}")
+    policy: BreakingPolicy = breaking_for
+    if git_ref is None:
+        if len(paths) != 2:
+            raise UsageError(
+                f"expected two contract files (OLD NEW), got {len(paths)}",
+                hint="or compare contracts with their committed version: pipecheck diff --git HEAD CONTRACT...",
+            )
+        diffs = [diff_files(paths[0], paths[1])]
+    else:
+        if not paths:
+            raise UsageError(f"--git {git_ref}: name the contract file(s) to compare with {git_ref}")
+        diffs = [diff_against(git_ref, path) for path in paths]
+    return DiffReport(tuple(diffs), policy, __version__)
+
+
+def diff_files(old: Path, new: Path) -> ContractDiff:
+    before, after = _from_file(old), _from_file(new)
+    changes = diff_contracts(before[1], after[1])
+    return ContractDiff(before[0], after[0], tuple(locate(changes, (before[0], before[2]), (after[0], after[2]))))
+
+
+def diff_against(ref: str, path: Path) -> ContractDiff:
+    """`path` as it is now against `git show REF:path` (missing there: the contract is new)."""
+    after = _from_file(path)
+    raw = committed_bytes(ref, path)
+    if raw is None:
+        changes = diff_contracts(None, after[1])
+        return ContractDiff(None, after[0], tuple(locate(changes, None, (after[0], after[2]))))
+    source = f"{ref}:{after[0]}"
+    text = contract_text(raw, source)
+    before = parse_contract(text, source)
+    changes = diff_contracts(before, after[1])
+    located = locate(changes, (source, contract_positions(text, source)), (after[0], after[2]))
+    return ContractDiff(source, after[0], tuple(located))
+
+
+def _from_file(path: Path) -> tuple[str, Contract, Positions]:
+    shown = _display(path)
+    contract = load_contract(path, shown)
+    text = contract_text(path.read_bytes(), shown)
+    return shown, contract, contract_positions(text, shown)
+
+
+def committed_bytes(ref: str, path: Path) -> bytes | None:
+    """The file's content at revision `ref` of the git repository holding it; None if it is not there."""
+    if shutil.which("git") is None:
+        raise UsageError(f"--git {ref}: git is not installed")
+    if ref.startswith("-"):
+        raise UsageError(f"--git: {ref!r} is not a revision")
+    folder = path.absolute().parent
+    inside = _git(folder, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise UsageError(f"{_display(path)}: not in a git work tree, so --git {ref} has no committed version to read")
+    if _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        if ref == "HEAD" and _git(folder, "symbolic-ref", "--quiet", "HEAD").returncode == 0:
+            return None  # no commit yet (the first commit's hook run): every contract is new
+        raise UsageError(f"--git {ref}: no such revision", hint="a branch, tag or commit, e.g. HEAD or origin/main")
+    spec = f"{ref}:./{path.name}"
+    if _git(folder, "cat-file", "-e", spec).returncode != 0:
+        return None
+    blob = _git(folder, "cat-file", "blob", spec)
+    if blob.returncode != 0:
+        reason = blob.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise UsageError(f"{_display(path)}: cannot read it at {ref}: {reason[0] if reason else 'git failed'}")
+    return blob.stdout
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, timeout=GIT_TIMEOUT, check=False)
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"git {args[0]} took longer than {GIT_TIMEOUT}s") from None
+    except OSError as exc:
+        raise UsageError(f"cannot run git: {exc.strerror or exc}") from None
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
