@@ -56,9 +56,10 @@ def shown_value(value: str | None, chars: int = 40, measure: Callable[[str], int
         return "null"
     quote = '"' if "'" in value and '"' not in value else "'"
     pieces = [("\\'" if ch == "'" == quote else repr(ch)[1:-1]) for ch in value]
+    chars = max(chars, 8)  # never fewer: a quote, a few characters of each end, the ellipsis
     if measure(quote + "".join(pieces) + quote) <= chars:
         return quote + "".join(pieces) + quote
-    budget = max(chars, 8) - 2 * measure(quote) - measure("…")
+    budget = chars - 2 * measure(quote) - measure("…")
     head: list[str] = []
     tail: list[str] = []
     head_width = tail_width = 0

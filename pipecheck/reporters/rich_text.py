@@ -38,8 +38,8 @@ def render(report: RunReport, context: RenderContext) -> str:
 
 
 def render_file(file: FileReport, context: RenderContext) -> str:
-    """One file's result (empty for a passing file under --quiet or in hook mode)."""
-    if file.ok and (context.quiet or context.hook):
+    """One file's result (empty for a passing file under --quiet; in hook mode all comes at the end, sorted)."""
+    if context.hook or (file.ok and context.quiet):
         return ""
     if context.layout == "terminal":
         return _terminal_file(file, context)
@@ -71,7 +71,7 @@ def render_end(report: RunReport, context: RenderContext) -> str:
     for line in lines:
         console.print(Text(line, style="yellow"))
     console.print(Text(verdict, style="bold red" if failed else "bold green"))
-    return buffer.getvalue()
+    return _trimmed(buffer.getvalue())
 
 
 def skipped_line(paths: Sequence[str]) -> str:

@@ -450,7 +450,8 @@ def test_a_contract_change_that_breaks_committed_data_fails_the_contract_data_ho
     assert re.search(r"^pipecheck validate \(data of changed contracts\)\.+Failed$", out, re.MULTILINE), out
     # GOOD has amount 99, the gzip file too; BAD fails anyway; the untracked file is not part of the commit
     assert _verdicts(out) == {GOOD: "FAIL", GOOD_GZ: "FAIL", BAD: "FAIL"}
-    assert re.search(rf"^{GOOD}:3: error max amount: amount must be <= 50 \(1 row; e.g. row 2, line 3: '99'\)$", out, re.M)
+    expected = rf"^{GOOD}:3: error max amount: amount must be <= 50 \(1 row; e.g. row 2, line 3: '99'\)$"
+    assert re.search(expected, out, re.MULTILINE), out
     assert _verdict_lines(out) == ["pipecheck: 3 of 4 files fail"]
     assert "orders_2024_09" not in out and UNMATCHED not in out
 
