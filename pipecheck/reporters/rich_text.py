@@ -135,7 +135,7 @@ def _terminal_file(file: FileReport, context: RenderContext) -> str:
     title = Text()
     title.append(mark, style=f"bold {style}")
     title.append(" ")
-    title.append(file.path, style="bold")
+    title.append(_escaped(file.path), style="bold")
     below: list[str] = []
     for words in (_counts_words(file), _contract_words(file)):  # on the first line while they fit
         if not below and cell_len(title.plain) + 2 + cell_len(words) <= width:
@@ -217,15 +217,15 @@ def _console(context: RenderContext) -> tuple[Console, io.StringIO]:
 
 def _header_words(file: FileReport) -> str:
     mark = "PASS" if file.ok else "FAIL"
-    return f"{mark} {file.path}  {_counts_words(file)}  {_contract_words(file)}"
+    return _escaped(f"{mark} {file.path}  {_counts_words(file)}  {_contract_words(file)}")
 
 
 def _contract_words(file: FileReport) -> str:
-    return f"contract {file.contract_name} ({file.contract})"
+    return _escaped(f"contract {file.contract_name} ({file.contract})")
 
 
 def _counts_words(file: FileReport) -> str:
-    rows = f"{file.rows:,} rows" if file.rows is not None else "rows unknown"
+    rows = f"{file.rows:,} {_plural(file.rows, 'row')}" if file.rows is not None else "rows unknown"
     if not file.findings:
         return f"{rows}, {file.seconds:.2f}s"
     errors, warnings = file.count("error"), file.count("warning")

@@ -103,7 +103,7 @@ def test_in_a_pipe_one_line_per_finding(project: Path) -> None:
     (note,) = [line for line in lines if " max_length note:" in line]
     assert note.startswith("bad.csv:4: error max_length note:") and note.endswith("-finish')") and "'start-" in note
     assert lines.index(note) == 3
-    assert lines[4].startswith("PASS good.csv  1 rows, ")
+    assert lines[4].startswith("PASS good.csv  1 row, ")
     assert lines[5:] == ["1 of 2 file(s) violate their contract"]
     assert not set(result.stdout) & set("┃│━╇"), "no box drawing in logs"
 

@@ -133,3 +133,18 @@ def test_shown_value_keeps_the_distinguishing_end() -> None:
     assert shown_value("2013-01-01T10:00:00Z", 17) == "'2013-01…:00:00Z'"
     assert shown_value("a\x00\n\tb", 40) == "'a\\x00\\n\\tb'"
     assert shown_value(None) == "null"
+
+
+@pytest.mark.parametrize("layout", ["terminal", "log"])
+def test_a_file_name_with_control_characters_cannot_restyle_or_split_the_output(layout: str) -> None:
+    file = failing_file()
+    file.path = "evil\x1b[31mred\nx.csv"
+    text = render(RunReport(files=[file]), RenderContext(width=200, layout=layout))  # type: ignore[arg-type]
+    assert "\x1b" not in text and "evil\\x1b[31mred\\nx.csv" in text
+    assert "FAIL evil\\x1b[31mred\\nx.csv  40 rows" in text
+
+
+def test_one_row_is_singular() -> None:
+    file = passing_file()
+    file.rows = 1
+    assert render_file(file, RenderContext()).startswith("PASS data/good.csv  1 row, 0.25s  contract orders")
