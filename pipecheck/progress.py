@@ -25,7 +25,7 @@ class ProgressDisplay:
         self.enabled = enabled
         self.show_after = show_after
         self.started = time.monotonic()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a file may finish while output is paused
         self._progress: Any = None
         self._tasks: dict[str, Any] = {}
 
