@@ -184,11 +184,12 @@ def _terminal_finding(finding: Finding, width: int) -> Text:
 
 
 def _trimmed(text: str) -> str:
-    """Without the spaces rich pads table cells with at the end of a line (before any closing colour code)."""
-    return _TRAILING_SPACES.sub(r"\1", text)
+    """Without the spaces rich pads table cells with at the end of a line (colour codes among them kept)."""
+    return _LINE_END.sub(lambda m: "".join(_COLOUR_CODE.findall(m.group(0))), text)
 
 
-_TRAILING_SPACES = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+_COLOUR_CODE = re.compile(r"\x1b\[[0-9;]*m")
+_LINE_END = re.compile(r"(?:\x1b\[[0-9;]*m| )+$", re.MULTILINE)
 
 
 def _grid(indent: int) -> Table:

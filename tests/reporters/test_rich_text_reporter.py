@@ -35,9 +35,13 @@ def _wide_report() -> RunReport:
     return RunReport(files=[passing_file(), failing_file(), odd], version="0.1.0", skipped=["x.csv"])
 
 
+@pytest.mark.parametrize("color", [False, True])
 @pytest.mark.parametrize("width", [40, 80, 200])
-def test_terminal_layout_fits_the_width_and_keeps_both_ends_of_values(width: int) -> None:
-    text = render(_wide_report(), RenderContext(width=width, layout="terminal"))
+def test_terminal_layout_fits_the_width_and_keeps_both_ends_of_values(width: int, color: bool) -> None:
+    text = render(_wide_report(), RenderContext(width=width, layout="terminal", color=color))
+    if color:
+        assert "\x1b[" in text
+        text = re.sub(r"\x1b\[[0-9;]*m", "", text)
     lines = text.splitlines()
     assert max(cell_len(line) for line in lines) <= width, [line for line in lines if cell_len(line) > width]
     assert not any(line != line.rstrip() for line in lines), "no padding at the ends of lines"
