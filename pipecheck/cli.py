@@ -114,10 +114,22 @@ def validate(
     ] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only failing files in rich output.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (also: NO_COLOR).")] = False,
+    hook: Annotated[
+        bool,
+        typer.Option("--hook", help="For pre-commit: failing files only, sorted, a line per finding, one verdict."),
+    ] = False,
+    contracts_changed: Annotated[
+        bool,
+        typer.Option(
+            "--contracts-changed",
+            help="DATA are contracts that changed: validate the project's tracked data files they govern.",
+        ),
+    ] = False,
 ) -> None:
     """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
     from pipecheck.config import load_settings
-    from pipecheck.output import check_writable, emit, parse_targets
+    from pipecheck.findings import FileReport
+    from pipecheck.output import check_writable, emit, human_context, parse_targets, print_file, streams_files
     from pipecheck.progress import ProgressDisplay, progress_wanted
     from pipecheck.runner import Request, run
 
@@ -131,19 +143,30 @@ def validate(
     targets = parse_targets(settings.format, output, "--format" if format_source == "command line" else format_source)
     check_writable(targets)
     to_stdout = [t.format for t in targets if t.path is None]
-    with ProgressDisplay(enabled=progress_wanted(to_stdout, quiet)) as progress:
+    streamed = streams_files(targets, hook)
+    context = human_context(color=_color(no_color), quiet=quiet, hook=hook)
+    with ProgressDisplay(enabled=progress_wanted(to_stdout, quiet or hook)) as progress:
+
+        def file_done(file: FileReport) -> None:
+            progress.finished(file.path)
+            if streamed:
+                with progress.paused():
+                    print_file(file, context)
+
         report = run(
             Request(
                 paths=data,
                 settings=settings,
                 contract=contract,
-                skip_unmatched=skip_unmatched,
+                skip_unmatched=skip_unmatched or contracts_changed,
                 fail_fast=fail_fast,
                 jobs=jobs,
                 progress=progress,
+                on_file=file_done,
+                contracts_changed=contracts_changed,
             )
         )
-    emit(report, targets, color=_color(no_color), quiet=quiet)
+    emit(report, targets, color=_color(no_color), quiet=quiet, hook=hook, streamed=streamed)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 
 

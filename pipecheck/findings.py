@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Literal
@@ -38,14 +39,10 @@ class Example:
         return f"{self.file} {where}" if where else self.file
 
     def summary(self, value_chars: int = 40) -> str:
-        """One line for humans: "row 9, line 10: '-5.0' (note)", the value clipped to value_chars."""
+        """One line for humans: "row 9, line 10: '-5.0' (note)", the value cut to value_chars (see shown_value)."""
         if self.value is None and self.row is None and self.line is None and self.file is not None:
             return self.file  # a whole member file of a dataset
-        if self.value is None:
-            shown = "null"
-        else:
-            clipped = self.value if len(self.value) <= value_chars else self.value[: value_chars - 1] + "…"
-            shown = repr(clipped)
+        shown = shown_value(self.value, value_chars)
         text = f"{self.location}: {shown}" if self.location else shown
         return f"{text} ({self.note})" if self.note else text
 
@@ -58,6 +55,41 @@ class Example:
         if self.note is not None:
             out["note"] = self.note
         return out
+
+
+def shown_value(value: str | None, chars: int = 40, measure: Callable[[str], int] = len) -> str:
+    """A value quoted as Python's repr would, control characters escaped, cut in the middle to `chars`.
+
+    Both ends stay visible (the trailing `Z` of '2013-01-01T10:00:00Z' is often what explains a
+    type error); `measure` is the width of a piece of text (rich's cell_len on a terminal).
+    """
+    if value is None:
+        return "null"
+    quote = '"' if "'" in value and '"' not in value else "'"
+    pieces = [("\\'" if ch == "'" == quote else repr(ch)[1:-1]) for ch in value]
+    chars = max(chars, 8)  # never fewer: a quote, a few characters of each end, the ellipsis
+    if measure(quote + "".join(pieces) + quote) <= chars:
+        return quote + "".join(pieces) + quote
+    budget = chars - 2 * measure(quote) - measure("…")
+    head: list[str] = []
+    tail: list[str] = []
+    head_width = tail_width = 0
+    front, back = 0, len(pieces) - 1
+    while front <= back:  # alternate ends, the head taking the odd piece
+        taking_head = head_width <= tail_width
+        piece = pieces[front] if taking_head else pieces[back]
+        width = measure(piece)
+        if head_width + tail_width + width > budget:
+            break
+        if taking_head:
+            head.append(piece)
+            head_width += width
+            front += 1
+        else:
+            tail.append(piece)
+            tail_width += width
+            back -= 1
+    return quote + "".join(head) + "…" + "".join(reversed(tail)) + quote
 
 
 @dataclass
@@ -140,6 +172,7 @@ class RunReport:
     version: str = ""
     fail_on: Severity = "error"
     descriptions: dict[str, str] = field(default_factory=dict)  # check name -> one sentence (rules.py)
+    skipped: list[str] = field(default_factory=list)  # --skip-unmatched: files no contract matches, as given
 
     @property
     def ok(self) -> bool:
@@ -151,4 +184,5 @@ class RunReport:
             "ok": self.ok,
             "fail_on": self.fail_on,
             "files": [f.to_dict() for f in self.files],
+            "skipped": list(self.skipped),
         }

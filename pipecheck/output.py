@@ -7,10 +7,14 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipecheck.changes import DiffReport
 from pipecheck.errors import UsageError
-from pipecheck.findings import RunReport
+from pipecheck.findings import FileReport, RunReport
+
+if TYPE_CHECKING:
+    from pipecheck.reporters import RenderContext
 
 
 @dataclass(frozen=True)
@@ -46,19 +50,50 @@ def parse_targets(formats: list[str], output: Path | None, source: str = "--form
     return targets
 
 
-def emit(report: RunReport, targets: list[Target], *, color: bool, quiet: bool) -> None:
-    from pipecheck.reporters import OutputFormat, RenderContext, renderer
+def emit(
+    report: RunReport, targets: list[Target], *, color: bool, quiet: bool, hook: bool = False, streamed: bool = False
+) -> None:
+    """Write every format; human output on stdout only its end when its files were already `streamed`."""
+    from pipecheck.reporters import OutputFormat, renderer
+    from pipecheck.reporters.rich_text import render_end
 
     for target in targets:
-        to_terminal = target.path is None
-        context = RenderContext(color=color and to_terminal, quiet=quiet, width=_width() if to_terminal else 120)
-        text = renderer(OutputFormat(target.format))(report, context)
-        if target.path is None:
-            _write_stdout(text)
+        if target.path is None and target.format == OutputFormat.RICH:
+            context = human_context(color=color, quiet=quiet, hook=hook)
+            _write_stdout(render_end(report, context) if streamed else renderer(OutputFormat.RICH)(report, context))
         else:
-            write_atomically(target.path, text)
+            from pipecheck.reporters import RenderContext
+
+            text = renderer(OutputFormat(target.format))(report, RenderContext(quiet=quiet, hook=hook))
+            if target.path is None:
+                _write_stdout(text)
+            else:
+                write_atomically(target.path, text)
         if target.format == OutputFormat.GITHUB:
             append_step_summary(report)
+
+
+def human_context(*, color: bool, quiet: bool, hook: bool) -> RenderContext:
+    """The layout for human output on stdout: fitted to a terminal, else one line per finding (pipes, CI, hooks)."""
+    from pipecheck.reporters import RenderContext
+
+    # pre-commit runs hooks on a pseudo-terminal when it colours its own output: hook mode is always a log.
+    terminal = sys.stdout.isatty() and not hook
+    return RenderContext(color=color, quiet=quiet, hook=hook, layout="terminal" if terminal else "log", width=_width())
+
+
+def streams_files(targets: list[Target], hook: bool) -> bool:
+    """Human output on stdout is printed file by file as results arrive (hook mode sorts, so it waits)."""
+    return not hook and any(t.path is None and t.format == "rich" for t in targets)
+
+
+def print_file(file: FileReport, context: RenderContext) -> None:
+    """One file's human result on stdout, as soon as it is known."""
+    from pipecheck.reporters.rich_text import render_file
+
+    text = render_file(file, context)
+    if text:
+        _write_stdout(text)
 
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -88,19 +123,27 @@ def append_step_summary(report: RunReport) -> None:
 def _write_stdout(text: str) -> None:
     # A file name that is not valid UTF-8 arrives as lone surrogates; show them escaped, never crash.
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-    sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head`): nothing more to print; the run and its exit code go on
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
 
 
-def _width() -> int:
-    """The terminal's width; COLUMNS (a number) when output is not a terminal; else 120."""
+def _width() -> int | None:
+    """COLUMNS when it is a number (a user's choice wins), else the terminal's width; None: not a terminal."""
+    columns = os.environ.get("COLUMNS", "").strip()
+    if columns.isdigit() and int(columns) > 0:
+        return max(20, min(int(columns), 10_000))
     if sys.stdout.isatty():
         try:
-            return max(80, os.get_terminal_size().columns)
+            size = os.get_terminal_size(sys.stdout.fileno()).columns
         except OSError:
-            pass
-    columns = os.environ.get("COLUMNS", "")
-    return max(80, int(columns)) if columns.isdigit() else 120
+            return 80
+        return max(20, size) if size > 0 else 80  # a pseudo-terminal of size 0 (some CI runners)
+    return None
 
 
 def check_writable(targets: list[Target]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob as globlib
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,8 @@ class Request:
     fail_fast: bool = False
     jobs: int = 0
     progress: ProgressSink | None = None
+    on_file: Callable[[FileReport], None] | None = None  # each file's report as it is known, in input order
+    contracts_changed: bool = False  # paths are contracts: validate the project's data files they govern
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -114,13 +117,15 @@ def run(request: Request) -> RunReport:
 
     settings = request.settings
     catalog = ContractCatalog(settings)
-    paths = expand_paths(request.paths)
+    paths = _governed(request, catalog) if request.contracts_changed else expand_paths(request.paths)
     fail_on: Severity = "warning" if settings.fail_on == "warning" else "error"
     plan: list[tuple[Path, Path]] = []
+    skipped: list[str] = []
     for path in paths:
         contract_path = request.contract or catalog.governing(path)
         if contract_path is None:
             if request.skip_unmatched:
+                skipped.append(str(path))
                 continue
             if relative_to_root(path, settings.root) is None:
                 raise UsageError(
@@ -150,9 +155,31 @@ def run(request: Request) -> RunReport:
             return validate_file(path, str(path), compiled[contract_path], _display(contract_path), options, scratch)
 
         jobs = request.jobs or os.cpu_count() or 1
+        files: list[FileReport] = []
+
+        def done(report: FileReport) -> None:
+            files.append(report)
+            if request.on_file is not None:
+                request.on_file(report)
+
         if jobs == 1 or len(plan) <= 1:
-            files = [one(item) for item in plan]
+            for item in plan:
+                done(one(item))
         else:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
-                files = list(pool.map(one, plan))  # map keeps input order: output is stable
-    return RunReport(files=files, version=__version__, fail_on=fail_on, descriptions=descriptions())
+                # A report is handed on once it and every file before it are done: input order, early output.
+                for future in [pool.submit(one, item) for item in plan]:
+                    done(future.result())
+    return RunReport(files=files, version=__version__, fail_on=fail_on, descriptions=descriptions(), skipped=skipped)
+
+
+def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:
+    """The request's paths are changed contracts: the project's data files they govern."""
+    from pipecheck.governed import governed_files, project_files
+
+    if request.contract is not None:
+        raise UsageError("--contracts-changed takes the contracts as arguments; drop --contract")
+    contracts = expand_paths(request.paths)
+    for contract in contracts:
+        catalog.load(contract)  # a broken contract is a contract error here, as in `pipecheck lint`
+    return governed_files(contracts, project_files(request.settings.root), catalog.governing)

@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 from pipecheck.changes import DiffReport
 from pipecheck.findings import RunReport
@@ -23,8 +24,10 @@ class OutputFormat(StrEnum):
 @dataclass(frozen=True)
 class RenderContext:
     color: bool = False
-    width: int = 120
+    width: int | None = None  # terminal columns; None: a log line is never cut to fit
     quiet: bool = False
+    layout: Literal["terminal", "log"] = "log"  # human output: blocks fitted to a terminal, or one line per finding
+    hook: bool = False  # pre-commit: failing files only, sorted, one verdict line
 
 
 Renderer = Callable[[RunReport, RenderContext], str]

@@ -150,8 +150,13 @@ def _session_dir(factory: pytest.TempPathFactory) -> Path:
 
 
 def _verdicts(output: str) -> dict[str, str]:
-    """{path: PASS|FAIL} from pipecheck's rich output (pre-commit may interleave several batches)."""
+    """{path: PASS|FAIL} from pipecheck's human output (in hook mode only failing files are named)."""
     return {m.group(2): m.group(1) for m in re.finditer(r"^(PASS|FAIL) (\S+)", output, re.MULTILINE)}
+
+
+def _verdict_lines(output: str) -> list[str]:
+    """The hook's last line of each call: 'pipecheck: N of M files fail...'."""
+    return re.findall(r"^pipecheck: \d+ of \d+ files? fails?.*$", output, re.MULTILINE)
 
 
 def make_data_repo(folder: Path) -> Path:
@@ -276,17 +281,19 @@ def test_manifest_is_valid_for_pre_commit(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stdout + result.stderr
 
 
-def test_manifest_declares_both_hooks() -> None:
+def test_manifest_declares_the_three_hooks() -> None:
     hooks = _manifest()
-    assert set(hooks) == {"pipecheck", "pipecheck-contracts", "pipecheck-diff"}
-    validate, contracts = hooks["pipecheck"], hooks["pipecheck-contracts"]
-    assert validate["entry"].split() == ["pipecheck", "validate", "--skip-unmatched"]
+    assert set(hooks) == {"pipecheck", "pipecheck-contracts", "pipecheck-contract-data", "pipecheck-diff"}
+    validate, contracts, data = hooks["pipecheck"], hooks["pipecheck-contracts"], hooks["pipecheck-contract-data"]
+    assert validate["entry"].split() == ["pipecheck", "validate", "--hook", "--skip-unmatched"]
     assert contracts["entry"].split() == ["pipecheck", "lint"]
-    for hook in (validate, contracts):
+    assert data["entry"].split() == ["pipecheck", "validate", "--hook", "--contracts-changed"]
+    for hook in (validate, contracts, data):
         assert hook["language"] == "python"
         assert hook.get("pass_filenames", True) is True
         assert hook.get("additional_dependencies", []) == []
-    assert validate["require_serial"] is False
+    assert validate["require_serial"] is True and data["require_serial"] is True
+    assert data["files"] == contracts["files"]
 
 
 @pytest.mark.parametrize(
@@ -354,10 +361,10 @@ def test_verdicts_do_not_depend_on_the_batch(data_repo: Path, cli: Callable[...,
     assert ("min", "amount", 1) in batch[BAD][1]
 
 
-def test_only_unmatched_files_is_a_clean_no_op(data_repo: Path, cli: Callable[..., Result]) -> None:
+def test_only_unmatched_files_passes_and_says_what_was_skipped(data_repo: Path, cli: Callable[..., Result]) -> None:
     result = cli("validate", "--skip-unmatched", UNMATCHED, cwd=data_repo)
     assert result.exit_code == 0, result.stderr
-    assert UNMATCHED not in result.stdout
+    assert result.stdout.splitlines() == [f"skipped 1 file no contract matches: {UNMATCHED}", "no file to validate"]
 
 
 # ---------------------------------------------------------------- the hooks through pre-commit
@@ -376,8 +383,9 @@ def test_bad_file_fails_the_hook_with_its_findings(precommit: PreCommit, data_re
     assert re.search(r"^pipecheck validate\.+Failed$", out, re.MULTILINE), out
     assert "- exit code: 1" in out
     assert f"FAIL {BAD}" in out
-    assert "allowed" in out and "'refunded'" in out
-    assert "amount must be >= 0" in out and "'-7.25'" in out
+    assert re.search(rf"^{BAD}:3: error allowed status: .*'refunded'", out, re.MULTILINE), out
+    assert re.search(rf"^{BAD}:4: error min amount: amount must be >= 0 .*'-7.25'", out, re.MULTILINE), out
+    assert _verdict_lines(out) == ["pipecheck: 1 of 1 file fails"]
 
 
 def test_unmatched_data_file_is_skipped_by_the_hook(precommit: PreCommit, data_repo: Path) -> None:
@@ -386,15 +394,28 @@ def test_unmatched_data_file_is_skipped_by_the_hook(precommit: PreCommit, data_r
     assert UNMATCHED not in result.stdout
 
 
-def test_all_files_every_batch_split_gives_per_file_verdicts(precommit: PreCommit, data_repo: Path) -> None:
+def test_all_files_prints_failing_files_only_and_one_total(precommit: PreCommit, data_repo: Path) -> None:
     result = precommit.run("pipecheck", "--all-files", "--verbose", cwd=data_repo)
     assert result.exit_code == 1, result.stdout + result.stderr
-    assert _verdicts(result.stdout) == {
-        GOOD: "PASS",
-        GOOD_GZ: "PASS",
-        GOOD_PARQUET: "PASS",
-        BAD: "FAIL",
-    }
+    assert _verdicts(result.stdout) == {BAD: "FAIL"}
+    assert _verdict_lines(result.stdout) == ["pipecheck: 1 of 4 files fails; 1 skipped (no contract matches)"]
+    assert UNMATCHED not in result.stdout  # counted, not listed: a hook's output stays short
+
+
+def test_hook_output_is_sorted_and_short_whatever_order_pre_commit_passes(data_repo: Path) -> None:
+    """pre-commit shuffles file names; the hook's output is the same for any order."""
+    bad_too = "data/orders_2024_00.csv"
+    (data_repo / bad_too).write_text(HEADER + BAD_ROWS, encoding="utf-8")
+    outputs = set()
+    for names in ([BAD, GOOD, bad_too, UNMATCHED], [UNMATCHED, bad_too, GOOD, BAD]):
+        result = run_subprocess("validate", "--hook", "--skip-unmatched", *names, cwd=data_repo)
+        assert result.exit_code == 1, result.stderr
+        outputs.add(re.sub(r"\d+\.\d\ds", "T", result.stdout))
+    (out,) = outputs
+    lines = out.splitlines()
+    assert [m.group(1) for line in lines if (m := re.match(r"FAIL (\S+)", line))] == [bad_too, BAD]
+    assert lines[-1] == "pipecheck: 2 of 3 files fail; 1 skipped (no contract matches)"
+    assert len(lines) == 2 * 3 + 1, "a header and one line per finding for each failing file, one verdict"
 
 
 def test_contracts_hook_reports_file_line_col(precommit: PreCommit, data_repo: Path) -> None:
@@ -412,6 +433,60 @@ def test_contracts_hook_lints_only_the_changed_contracts(precommit: PreCommit, d
     result = precommit.run("pipecheck-contracts", "--files", "schemas/orders.yaml", GOOD, cwd=data_repo)
     assert result.exit_code == 0, result.stdout + result.stderr
     assert re.search(r"^pipecheck lint\.+Passed$", result.stdout, re.MULTILINE), result.stdout
+
+
+STRICTER = CONTRACT.replace("amount:   {type: float, min: 0}", "amount:   {type: float, min: 0, max: 50}")
+
+
+def test_a_contract_change_that_breaks_committed_data_fails_the_contract_data_hook(
+    precommit: PreCommit, data_repo: Path
+) -> None:
+    (data_repo / "schemas" / "orders.yaml").write_text(STRICTER, encoding="utf-8")
+    _git("add", "schemas/orders.yaml", cwd=data_repo)
+    (data_repo / "data" / "orders_2024_09.csv").write_text(HEADER + "1,a@b.c,new,999\n", encoding="utf-8")  # untracked
+    result = precommit.run("pipecheck-contract-data", "--files", "schemas/orders.yaml", cwd=data_repo)
+    out = result.stdout
+    assert result.exit_code == 1, out + result.stderr
+    assert re.search(r"^pipecheck validate \(data of changed contracts\)\.+Failed$", out, re.MULTILINE), out
+    # GOOD has amount 99, the gzip file too; BAD fails anyway; the untracked file is not part of the commit
+    assert _verdicts(out) == {GOOD: "FAIL", GOOD_GZ: "FAIL", BAD: "FAIL"}
+    expected = rf"^{GOOD}:3: error max amount: amount must be <= 50 \(1 row; e.g. row 2, line 3: '99'\)$"
+    assert re.search(expected, out, re.MULTILINE), out
+    assert _verdict_lines(out) == ["pipecheck: 3 of 4 files fail"]
+    assert "orders_2024_09" not in out and UNMATCHED not in out
+
+
+def test_contract_data_hook_passes_when_the_governed_data_holds(precommit: PreCommit, data_repo: Path) -> None:
+    (data_repo / BAD).write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+    _commit_all(data_repo, "fix the bad file")
+    result = precommit.run("pipecheck-contract-data", "--files", "schemas/orders.yaml", cwd=data_repo)
+    assert result.exit_code == 0, result.stdout + result.stderr
+
+
+def test_contracts_changed_outside_git_walks_the_tree(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    project = tmp_path / "plain"
+    (project / "schemas").mkdir(parents=True)
+    (project / "schemas" / "orders.yaml").write_text(STRICTER, encoding="utf-8")
+    (project / "data" / "deep").mkdir(parents=True)
+    (project / GOOD).write_text(HEADER + GOOD_ROWS, encoding="utf-8")
+    (project / ".hidden").mkdir()
+    (project / ".hidden" / "orders_2024_01.csv").write_text("junk\n", encoding="utf-8")
+    result = cli("validate", "--contracts-changed", "--format", "json", "schemas/orders.yaml", cwd=project)
+    assert result.exit_code == 1, result.stderr
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [GOOD]
+
+
+def test_contracts_changed_with_a_contract_that_governs_nothing(data_repo: Path, cli: Callable[..., Result]) -> None:
+    (data_repo / "schemas" / "refunds.yaml").write_text(BROKEN_CONTRACT.replace("integr", "integer"), encoding="utf-8")
+    result = cli("validate", "--hook", "--contracts-changed", "schemas/refunds.yaml", cwd=data_repo)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "pipecheck: 0 of 0 files fail\n"
+    broken = data_repo / "schemas" / "broken.yaml"
+    broken.write_text(BROKEN_CONTRACT, encoding="utf-8")
+    result = cli("validate", "--hook", "--contracts-changed", broken, cwd=data_repo)
+    assert result.exit_code == 2 and "columns.refund_id.type" in result.stderr
+    result = cli("validate", "--contracts-changed", "-c", broken, "schemas/orders.yaml", cwd=data_repo)
+    assert result.exit_code == 2 and "drop --contract" in result.stderr
 
 
 def test_hook_environment_was_built_once(precommit: PreCommit) -> None:
@@ -440,7 +515,8 @@ def test_try_repo_end_to_end(hook_repo: HookRepo, data_repo: Path, tmp_path: Pat
     assert result.exit_code == 1, out + result.stderr
     assert f"rev: {hook_repo.rev}" in out
     assert re.search(r"^pipecheck validate\.+Failed$", out, re.MULTILINE), out
-    assert _verdicts(out) == {GOOD: "PASS", GOOD_GZ: "PASS", GOOD_PARQUET: "PASS", BAD: "FAIL"}
+    assert _verdicts(out) == {BAD: "FAIL"}
+    assert _verdict_lines(out) == ["pipecheck: 1 of 4 files fails; 1 skipped (no contract matches)"]
     assert "status must be one of: new, paid, shipped" in out and "'refunded'" in out
     assert UNMATCHED not in out
 
@@ -470,9 +546,10 @@ def test_repository_dogfoods_its_hooks(hook: str, hook_repo: HookRepo, tmp_path:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     if hook == "pipecheck":
-        verdicts = _verdicts(proc.stdout)
-        assert verdicts.get("sample_data/orders.csv") == "PASS", proc.stdout
-        assert "sample_data/orders_bad.csv" not in verdicts
+        assert _verdicts(proc.stdout) == {}, proc.stdout
+        (verdict,) = _verdict_lines(proc.stdout)
+        assert re.fullmatch(r"pipecheck: 0 of [1-9]\d* files fail(; \d+ skipped .*)?", verdict), verdict
+        assert "sample_data/orders_bad.csv" not in proc.stdout
     else:
         assert "contract(s) valid" in proc.stdout
 
