@@ -31,6 +31,33 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
+class _PlainHelp(typer.core.TyperCommand):
+    """Arguments in help as ruff and pytest show them (`DATA...`, `[CONTRACTS]...`): Typer's own
+    usage wraps a required one in braces and adds its Python type (`{DATA}...`, `<list[str]>`)."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        return pieces + [_argument_label(p) for p in self.get_params(ctx) if p.param_type_name == "argument"]
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = self.get_params(ctx)
+        arguments = [
+            (_argument_label(p), getattr(p, "help", None) or "") for p in params if p.param_type_name == "argument"
+        ]
+        options = [record for p in params if p.param_type_name == "option" and (record := p.get_help_record(ctx))]
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _argument_label(argument: click.Parameter) -> str:
+    name = argument.metavar or (argument.name or "").upper()
+    if argument.nargs != 1 and not name.endswith("..."):
+        name += "..."
+    return name if argument.required else f"[{name}]"
+
+
 def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Map every PipecheckError to its message and exit code, the one place that happens."""
 
@@ -71,13 +98,13 @@ def _color(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
-@app.command()
+@app.command(cls=_PlainHelp)
 @_reports_errors
 def validate(
     data: Annotated[
         list[str],
         typer.Argument(
-            help="CSV, JSON Lines or Parquet files, a directory of Parquet files, or - for standard input.",
+            help="CSV, TSV, JSON Lines or Parquet files, dataset directories, or - for standard input.",
             show_default=False,
             metavar="DATA",
         ),
@@ -170,7 +197,7 @@ def validate(
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 
 
-@app.command()
+@app.command(cls=_PlainHelp)
 @_reports_errors
 def lint(
     contracts: Annotated[
@@ -194,7 +221,7 @@ def lint(
     typer.echo(f"{len(paths)} contract(s) valid")
 
 
-@app.command()
+@app.command(cls=_PlainHelp)
 @_reports_errors
 def diff(
     contracts: Annotated[
@@ -224,7 +251,7 @@ def diff(
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
 
 
-@app.command()
+@app.command(cls=_PlainHelp)
 @_reports_errors
 def schema() -> None:
     """Print the JSON Schema of the contract format (for editor autocompletion)."""
@@ -233,7 +260,7 @@ def schema() -> None:
     typer.echo(json.dumps(contract_json_schema(), indent=2))
 
 
-@app.command("config")
+@app.command(cls=_PlainHelp, name="config")
 @_reports_errors
 def show_config(
     schemas: Annotated[Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts.")] = None,

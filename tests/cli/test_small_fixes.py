@@ -4,12 +4,14 @@ an extra_columns: warn warning does not tell the user to change extra_columns.""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from pipecheck.cli import app
+from tests.conftest import run_subprocess
 
 
 @pytest.fixture
@@ -74,3 +76,14 @@ def test_usage_errors_are_one_line_with_a_hint_in_a_real_process(args: list[str]
     assert lines[0].startswith(first_line), done.stderr
     assert lines[1:] == ["  hint: see 'pipecheck validate --help'"]
     assert "╭" not in done.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "lint", "diff", "config", "schema"])
+def test_help_names_arguments_as_command_line_tools_do(command: str) -> None:
+    """`DATA...` and `[CONTRACTS...]`, not Typer's `{DATA}...`, `<list[str]>` or `<bool>` on flags."""
+    result = run_subprocess(command, "--help")
+    assert result.exit_code == 0
+    assert not re.search(r"[{}]|<list\[|<bool>|<str>|<Path>", result.stdout), result.stdout
+    usage = result.stdout.splitlines()[0]
+    expected = {"validate": " DATA...", "lint": " [CONTRACTS...]", "diff": " CONTRACT..."}.get(command, "")
+    assert usage == f"Usage: pipecheck {command} [OPTIONS]{expected}"
