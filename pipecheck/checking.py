@@ -165,8 +165,9 @@ def _texts(frame: pl.DataFrame, typed: pl.DataFrame, name: str, rows: list[int],
 def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:
     """Typed columns, plus a type-failure mask for each non-text column: present text that did not parse.
 
-    Values are parsed as they are first; only the failures are parsed again with surrounding
-    whitespace stripped (stripping every value would cost as much as parsing it).
+    Values are parsed as they are first (parse_expr's quick pass); only the failures are parsed
+    again by the full rule, surrounding whitespace stripped (stripping every value would cost as
+    much as parsing it).
     """
     typed = frame.lazy().select(plan.parse).collect()
     masks = set(typed.columns)
@@ -210,7 +211,7 @@ def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...])
 
 
 def _retry_stripped(frame: pl.DataFrame, typed: pl.DataFrame, columns: list[CompiledColumn]) -> pl.DataFrame:
-    """Parse the failed values of `columns` again with surrounding whitespace stripped; patch those that parse."""
+    """Parse the failed values of `columns` again by the full rule (stripped, `181.0`); patch those that parse."""
     patched = []
     for column in columns:
         failed = typed[column.type_failed].arg_true()
