@@ -172,7 +172,7 @@ def _reading(
 def _judge_later_file(
     reader: Reader, source: str | None, batch: Batch, compiled: CompiledContract, findings: list[Finding]
 ) -> None:
-    from pipecheck.storage_types import storage_findings
+    from pipecheck.storage_types import later_file_storage
 
     schema = _contained(lambda: reader.schema(source), reader.format)
     first = _contained(lambda: reader.schema(None), reader.format)
@@ -192,11 +192,10 @@ def _judge_later_file(
             )
     internal = {c.internal: c.name for c in compiled.columns.values()}
     present = {internal[n]: schema.get_field_index(internal[n]) for n in batch.frame.columns if n in internal}
-    later = storage_findings(schema, compiled, present)
-    if later.findings:
-        raise UnreadableFile(
-            f"{source}: {later.findings[0].message}; the files of a directory are read as one dataset with one schema"
-        )
+    problem, converted = later_file_storage(schema, first, compiled, present, source or "")
+    if problem:
+        raise UnreadableFile(f"{source}: {problem}; the files of a directory are read as one dataset with one schema")
+    findings += converted
 
 
 def _contained(read: Callable[[], T], what: str) -> T:

@@ -25,7 +25,10 @@ LEAP_SECOND = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:6"
 POLARS_TYPES: dict[str, pl.DataType] = polars_dtypes()
 
 TYPE_EXPECTATIONS = {
-    "integer": "an integer (digits with an optional sign, or a whole number such as 181.0; no separators, fractions or exponents)",
+    "integer": (
+        "an integer (digits with an optional sign, or a whole number such as 181.0; "
+        "no separators, fractions or exponents)"
+    ),
     "float": "a finite number (e.g. 12.5, -3, 1e3)",
     "string": "text",
     "boolean": "a boolean (true/false, yes/no, t/f, y/n, 1/0)",

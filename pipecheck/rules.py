@@ -201,6 +201,7 @@ FILE_CHECKS: dict[str, str] = {
     "column_order": "The columns are not in the order the contract requires.",
     "duplicate_column": "The header names a column more than once.",
     "blank_header": "A header cell is empty.",
+    "storage_type": "A Parquet column is stored with another type than the contract's.",
     "malformed_row": "Rows do not have the header's number of fields.",
     "unreadable": "The file cannot be read.",
     "encoding": "Bytes do not decode in the file's encoding.",
