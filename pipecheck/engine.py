@@ -24,7 +24,7 @@ from pipecheck.readers.base import Batch, Checkpoint, Place, Reader, ReadOptions
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
-from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
+from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates, unrunnable_keys
 
 T = TypeVar("T")
 
@@ -98,6 +98,7 @@ def _validate(
         storage = storage_findings(schema, compiled, present)
         findings += storage.findings
         present = {name: present[name] for name in storage.readable}
+    findings += unrunnable_keys(compiled, header.positions, present)
     wanted = {compiled.columns[name].internal: position for name, position in present.items()}
     plan = plan_checks(compiled, list(present), text=reader.text, max_examples=options.max_examples)
     keys = {key: KeyStore(scratch) for key, _ in plan.keys}
