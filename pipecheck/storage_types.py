@@ -192,7 +192,8 @@ def shown_stored(stored: pl.Series) -> list[str | None]:
 
     if not stored.dtype.is_temporal() or isinstance(stored.dtype, pl.Time | pl.Duration):
         return list(stored.cast(pl.String).to_list())
-    inside = stored.to_frame("v").select(_in_calendar(pl.col("v"), stored.dtype)).to_series()
+    frame = stored.to_frame("v")
+    inside = frame.with_columns(ok=_in_calendar(pl.col("v"), stored.dtype) & pl.col("v").is_not_null())["ok"]
     unit = getattr(stored.dtype, "time_unit", None) or "days"
     numbers = stored.to_physical().cast(pl.String).to_list()
     texts = iter(stored.filter(inside).cast(pl.String).to_list())
