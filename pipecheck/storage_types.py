@@ -65,7 +65,9 @@ def storage_of(stored: pa.DataType, spec: ColumnSpec) -> Storage | None:
         "date": pa.types.is_timestamp(stored),  # midnight only: truncating would lose the time
         "datetime": pa.types.is_date(stored) and spec.timezone != "aware",  # midnight, naive
     }[kind]
-    return "convert" if converts or (_is_text(stored) and kind != "string") else None
+    # a column of nulls only (pandas writes an all-missing object column so) has nothing to convert
+    nulls = pa.types.is_null(stored)
+    return "convert" if converts or nulls or (_is_text(stored) and kind != "string") else None
 
 
 def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dict[str, int]) -> StoragePlan:

@@ -178,6 +178,14 @@ def test_dates_against_datetime_are_midnight_and_flow_into_compare(validate_json
     assert storage["severity"] == "error" and storage["hint"] == "values were not checked"
 
 
+@pytest.mark.parametrize("kind", ["integer", "string", "date"])
+def test_a_column_of_nulls_only_is_checked_as_nulls(kind: str, validate_json: Validate, tmp_path: Path) -> None:
+    path = write(tmp_path / "n.parquet", {"v": pa.array([None, None], pa.null())})
+    code, report = validate_json(contract(f"  v: {{type: {kind}}}\n"), path)
+    assert code == 1 and failing_rows(report, "nullable", "v") == [1, 2]
+    assert [f["severity"] for f in found(report, "storage_type")] == ["warning"]
+
+
 def test_integers_against_boolean_are_one_and_zero(validate_json: Validate, tmp_path: Path) -> None:
     values = [0, 1, 2, None, -1, 1]
     path = write(tmp_path / "b.parquet", {"b": pa.array(values, pa.int16())})
