@@ -468,7 +468,9 @@ class Contract(_Strict):
         problems: list[tuple[Location, str]] = []
         for g, group in enumerate(self.checks.unique_together):
             for c, name in enumerate(group):
-                if name not in self.columns:
+                if name in group[:c]:
+                    problems.append((("checks", "unique_together", g, c), f"column {name!r} is named twice"))
+                elif name not in self.columns:
                     close = difflib.get_close_matches(name, list(self.columns), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     problems.append((("checks", "unique_together", g, c), f"unknown column {name!r}{hint}"))
