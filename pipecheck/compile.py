@@ -196,9 +196,9 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
     names = present if present is not None else tuple(compiled.columns)
     checks: dict[str, list[pa.Check]] = {name: [] for name in names}
     table_checks: list[pa.Check] = []
+    skipped = ("type", "nullable", "unique_together_incomplete")  # over type-failure masks: not typed values
     for rule in compiled.rules:
         failed = rule.on_typed
-        skipped = ("type", "nullable", "unique_together_incomplete")  # over type-failure masks: not typed values
         if failed is None or rule.check in skipped or not all(c in checks for c in rule.columns):
             continue
         if len(rule.columns) == 1 and rule.condition is None:
