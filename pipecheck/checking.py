@@ -18,7 +18,7 @@ import polars as pl
 
 from pipecheck.compile import CompiledColumn, CompiledContract, CompiledRule
 from pipecheck.parsing import POLARS_TYPES, parse_expr
-from pipecheck.storage_types import stored_values
+from pipecheck.storage_types import shown_stored, stored_values
 
 ORDINAL = "__ordinal__"
 _NO_CSE = pl.QueryOptFlags(comm_subexpr_elim=False)
@@ -56,7 +56,6 @@ class CheckPlan:
     summaries: tuple[pl.Expr, ...]
     keys: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]  # (contract names, internal names)
     max_examples: int
-    types: dict[str, pl.DataType]  # internal name -> contract type (typed input)
     compiled: CompiledContract
     conditions: tuple[pl.Expr, ...] = ()  # `expression` rules: their masks, over contract names
     condition_inputs: tuple[pl.Expr, ...] = ()  # the typed columns they read, renamed to contract names
@@ -91,7 +90,6 @@ def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: boo
         summaries=summaries,
         keys=keys,
         max_examples=max_examples,
-        types={c.internal: POLARS_TYPES[c.spec.type] for c in columns},
         compiled=compiled,
         conditions=tuple(r.condition.alias(r.mask) for r in with_condition if r.condition is not None and r.mask),
         condition_inputs=tuple(pl.col(compiled.columns[n].internal).alias(n) for n in read),
@@ -105,7 +103,8 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     if plan.text:
         typed = _typed(plan, frame)
     else:
-        typed = stored_values(frame.select(c.internal for c in plan.columns), plan.types)
+        specs = {c.internal: c.spec for c in plan.columns}
+        typed = stored_values(frame.select(list(specs)), specs)
     unevaluated: list[tuple[int, str]] = []
     if plan.conditions:
         # `expression` rules name columns as the contract does: evaluated on those columns alone.
@@ -154,19 +153,17 @@ def _texts(frame: pl.DataFrame, typed: pl.DataFrame, name: str, rows: list[int],
     column = plan.compiled.columns[name]
     if plan.text:
         return list(frame[column.internal].gather(rows).to_list())
-    converted = typed[column.internal].gather(rows).cast(pl.String)
-    stored = frame[column.internal].gather(rows)
-    if stored.dtype.is_temporal():  # beyond the calendar polars may not print it: the stored number
-        unit = getattr(stored.dtype, "time_unit", None) or "days"
-        stored = stored.to_physical().cast(pl.String) + f" {unit} since 1970-01-01"
-    return list(converted.fill_null(stored.cast(pl.String)).to_list())
+    converted = typed[column.internal].gather(rows).cast(pl.String).to_list()
+    stored = shown_stored(frame[column.internal].gather(rows))
+    return [value if value is not None else as_stored for value, as_stored in zip(converted, stored, strict=True)]
 
 
 def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:
     """Typed columns, plus a type-failure mask for each non-text column: present text that did not parse.
 
-    Values are parsed as they are first; only the failures are parsed again with surrounding
-    whitespace stripped (stripping every value would cost as much as parsing it).
+    Values are parsed as they are first (parse_expr's quick pass); only the failures are parsed
+    again by the full rule, surrounding whitespace stripped (stripping every value would cost as
+    much as parsing it).
     """
     typed = frame.lazy().select(plan.parse).collect()
     masks = set(typed.columns)
@@ -210,7 +207,7 @@ def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...])
 
 
 def _retry_stripped(frame: pl.DataFrame, typed: pl.DataFrame, columns: list[CompiledColumn]) -> pl.DataFrame:
-    """Parse the failed values of `columns` again with surrounding whitespace stripped; patch those that parse."""
+    """Parse the failed values of `columns` again by the full rule (stripped, `181.0`); patch those that parse."""
     patched = []
     for column in columns:
         failed = typed[column.type_failed].arg_true()

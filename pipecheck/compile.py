@@ -88,6 +88,11 @@ def compile_contract(contract: Contract) -> CompiledContract:
     for i, expression in enumerate(contract.checks.expression):
         order = (len(columns) + len(contract.checks.compare) + i, 0)
         rules.append(_expression_rule(len(rules), expression, columns, order))
+    after = len(columns) + len(contract.checks.compare) + len(contract.checks.expression)
+    for i, group in enumerate(contract.checks.unique_together):
+        typed = [columns[name] for name in dict.fromkeys(group) if columns[name].spec.type != "string"]
+        if typed:
+            rules.append(_left_out_rule(len(rules), tuple(group), typed, (after + i, 0)))
     keys: list[tuple[str, ...]] = [(name,) for name, spec in contract.columns.items() if spec.unique]
     keys += [tuple(group) for group in contract.checks.unique_together]
     return CompiledContract(contract, columns, tuple(rules), tuple(keys))
@@ -164,6 +169,22 @@ def _expression_rule(
     )
 
 
+def _left_out_rule(
+    rule_id: int, key: tuple[str, ...], typed: list[CompiledColumn], order: tuple[int, int]
+) -> CompiledRule:
+    """Rows where a key value did not parse: unique_together cannot compare them, so it checks the
+    other rows, and this warning counts and shows the ones left out (one finding per key)."""
+    import polars as pl
+
+    failed = pl.any_horizontal([pl.col(c.type_failed) for c in typed])
+    which = " or ".join(c.name for c in typed)
+    message = (
+        f"rows left out of unique_together ({', '.join(key)}) because their {which} did not parse; "
+        "the other rows were checked"
+    )
+    return CompiledRule(rule_id, "unique_together_incomplete", key, message, "warning", order, failed, failed)
+
+
 def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None = None) -> pa.DataFrameSchema:
     """The contract as a pandera schema over typed columns (named as in the contract), built with
     pandera's public API from the same rule expressions the engine runs; for library use and as
@@ -175,9 +196,10 @@ def pandera_schema(compiled: CompiledContract, present: tuple[str, ...] | None =
     names = present if present is not None else tuple(compiled.columns)
     checks: dict[str, list[pa.Check]] = {name: [] for name in names}
     table_checks: list[pa.Check] = []
+    skipped = ("type", "nullable", "unique_together_incomplete")  # over type-failure masks: not typed values
     for rule in compiled.rules:
         failed = rule.on_typed
-        if failed is None or rule.check in ("type", "nullable") or not all(c in checks for c in rule.columns):
+        if failed is None or rule.check in skipped or not all(c in checks for c in rule.columns):
             continue
         if len(rule.columns) == 1 and rule.condition is None:
             column = compiled.columns[rule.columns[0]]

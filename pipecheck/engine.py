@@ -29,7 +29,7 @@ from pipecheck.readers.dataset import Member, PartitionedReader
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
-from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates
+from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates, unrunnable_keys
 
 T = TypeVar("T")
 
@@ -169,6 +169,7 @@ class _Pass:
             storage = storage_findings(schema, compiled, present)
             findings += storage.findings
             present = {name: present[name] for name in storage.readable}
+        findings += unrunnable_keys(compiled, header.positions, present)
         wanted = {compiled.columns[name].internal: position for name, position in present.items()}
         plan_key = (tuple(present), reader.text)
         if plan_key not in self.plans:

@@ -10,7 +10,9 @@ import polars as pl
 
 from pipecheck.contract.model import DEFAULT_DATE_FORMAT, ColumnSpec, polars_dtypes
 
-INTEGER_TEXT = r"^[+-]?[0-9]+$"
+INTEGER_TEXT = r"^[+-]?[0-9]+(\.0*)?$"
+# A whole number written as a float (pandas writes an integer column with nulls so: 181.0).
+WHOLE_SUFFIX = r"\.0*$"
 FLOAT_TEXT = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 TRUE_WORDS = ("true", "t", "yes", "y", "1")
 FALSE_WORDS = ("false", "f", "no", "n", "0")
@@ -23,7 +25,10 @@ LEAP_SECOND = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:6"
 POLARS_TYPES: dict[str, pl.DataType] = polars_dtypes()
 
 TYPE_EXPECTATIONS = {
-    "integer": "an integer (digits with an optional sign; no separators, decimals or exponents)",
+    "integer": (
+        "an integer (digits with an optional sign, or a whole number such as 181.0; "
+        "no separators, fractions or exponents)"
+    ),
     "float": "a finite number (e.g. 12.5, -3, 1e3)",
     "string": "text",
     "boolean": "a boolean (true/false, yes/no, t/f, y/n, 1/0)",
@@ -44,18 +49,22 @@ def expected_text(spec: ColumnSpec) -> str:
 def parse_expr(text: pl.Expr, spec: ColumnSpec, *, strip: bool = True) -> pl.Expr:
     """The typed value of `text` under the column's type, null where it does not parse.
 
-    Whitespace around a value is allowed. `strip=False` parses the text as it is: the engine does
-    that first and retries only the failures stripped, since stripping every value costs as much
-    as parsing it (checking.py `_typed`).
+    Whitespace around a value is allowed. `strip=False` is the quick pass over the common spelling:
+    the text as it is, and an integer without a `.0` suffix. The engine parses with it first and
+    retries only the failures with the full rule, since stripping (or a regex over) every value
+    costs as much as parsing it (checking.py `_typed`).
     """
     stripped = text.str.strip_chars() if strip else text
     kind = spec.type
     if kind == "string":
         return text
     if kind == "integer":
-        # polars' cast accepts exactly INTEGER_TEXT within int64 (tests/test_parsing.py pins it),
-        # so no regex pass is needed: a third of the parse time on numeric columns.
-        return stripped.cast(pl.Int64, strict=False)
+        # polars' cast accepts exactly sign and digits within int64, the suffix stripped it accepts
+        # exactly INTEGER_TEXT (tests/test_parsing.py pins both): no regex pass over every value.
+        number = stripped.cast(pl.Int64, strict=False)
+        if not strip:
+            return number
+        return pl.coalesce(number, stripped.str.replace(WHOLE_SUFFIX, "").cast(pl.Int64, strict=False))
     if kind == "float":
         # The cast accepts exactly FLOAT_TEXT plus NaN/inf spellings; finite numbers only, so NaN,
         # inf and overflowing digits (1e400 reads as inf) are type findings.

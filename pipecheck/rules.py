@@ -189,10 +189,22 @@ UNIQUE = TableRule("unique", ("unique",), "A column that must be unique has dupl
 UNIQUE_TOGETHER = TableRule(
     "unique_together", ("checks.unique_together",), "Columns that must be unique together have duplicate combinations."
 )
+UNIQUE_TOGETHER_INCOMPLETE = TableRule(
+    "unique_together_incomplete",
+    ("checks.unique_together",),
+    "A unique_together check left rows out (a key value did not parse) or could not run (a key column is missing).",
+)
 ROW_COUNT = TableRule(
     "row_count", ("checks.row_count",), "The file's number of data rows is outside the contract's bounds."
 )
-TABLE_RULES: tuple[TableRule, ...] = (COMPARE, EXPRESSION, UNIQUE, UNIQUE_TOGETHER, ROW_COUNT)
+TABLE_RULES: tuple[TableRule, ...] = (
+    COMPARE,
+    EXPRESSION,
+    UNIQUE,
+    UNIQUE_TOGETHER,
+    UNIQUE_TOGETHER_INCOMPLETE,
+    ROW_COUNT,
+)
 
 # Findings that are not rules of a contract: the file and its header.
 FILE_CHECKS: dict[str, str] = {
@@ -201,6 +213,7 @@ FILE_CHECKS: dict[str, str] = {
     "column_order": "The columns are not in the order the contract requires.",
     "duplicate_column": "The header names a column more than once.",
     "blank_header": "A header cell is empty.",
+    "storage_type": "A Parquet column is stored with another type than the contract's.",
     "malformed_row": "Rows do not have the header's number of fields.",
     "unreadable": "The file cannot be read.",
     "encoding": "Bytes do not decode in the file's encoding.",

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import itertools
 import shutil
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipecheck.checking import ORDINAL
 from pipecheck.compile import CompiledContract
-from pipecheck.findings import Severity
+from pipecheck.findings import Finding, Severity
 from pipecheck.scratch import Scratch
 
 if TYPE_CHECKING:
@@ -188,3 +188,27 @@ def find_duplicates(
             check, message, severity = "unique_together", f"({', '.join(key)}) must be unique together", "error"
         found.append(Duplicates(check, label, message, severity, count, [int(o) for o in shown[ORDINAL]], values))
     return found
+
+
+def unrunnable_keys(compiled: CompiledContract, in_file: Collection[str], checked: Collection[str]) -> list[Finding]:
+    """A warning for each unique_together whose key columns are not all checked: not in the file,
+    or stored in a way whose values cannot be read as the contract's type (a Parquet binary column)."""
+    findings = []
+    for key in compiled.contract.checks.unique_together:
+        absent = [name for name in dict.fromkeys(key) if name not in checked]
+        if not absent:
+            continue
+        why = [
+            f"{name} is not in the file" if name not in in_file else f"{name}'s values are not checked"
+            for name in absent
+        ]
+        findings.append(
+            Finding(
+                "unique_together_incomplete",
+                f"unique_together ({', '.join(key)}) could not run: {'; '.join(why)}",
+                severity="warning",
+                column=",".join(key),
+                count=0,
+            )
+        )
+    return findings

@@ -223,13 +223,13 @@ def test_warning_severity_does_not_fail_unless_asked(validate_json: Validate) ->
 
 def test_parquet_values_and_storage_types(validate_json: Validate, tmp_path: Path) -> None:
     path = tmp_path / "t.parquet"
-    table = pa.table({"id": pa.array([1, 2, 2], pa.int32()), "amount": ["1", "2", "3"], "d": [0.5, -1.0, None]})
+    table = pa.table({"id": pa.array([1, 2, 2], pa.int32()), "amount": [b"1", b"2", b"3"], "d": [0.5, -1.0, None]})
     pq.write_table(table, path)
     text = contract("  id: {type: integer, unique: true}\n  amount: {type: float}\n  d: {type: float, min: 0}\n")
     code, report = validate_json(text, path)
     assert code == 1
-    storage = only(report, "type")
-    assert storage["column"] == "amount" and "stored as string" in storage["message"]
+    storage = only(report, "storage_type")
+    assert storage["column"] == "amount" and "stored as binary" in storage["message"]
     assert examples(only(report, "unique")) == [(2, None, "2"), (3, None, "2")]
     assert examples(only(report, "min")) == [(2, None, "-1.0")]
     assert examples(only(report, "nullable")) == [(3, None, None)]

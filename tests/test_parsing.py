@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipecheck.contract.model import ColumnSpec
 from pipecheck.parsing import FLOAT_TEXT, INTEGER_TEXT, parse_expr
 
-PIECES = [*"0123456789+-.eE_, xXdf\t", "inf", "nan", "NaN", "Infinity", "\u0663", "\uff11", "1e400"]
+PIECES = [*"0123456789+-.eE_, xXdf\t", "inf", "nan", "NaN", "Infinity", "\u0663", "\uff11", "1e400", ".0", ".00"]
 
 
 def parsed(values: list[str], kind: str) -> list[object]:
@@ -24,11 +24,13 @@ def parsed(values: list[str], kind: str) -> list[object]:
 @settings(max_examples=300, deadline=None)
 def test_integer_rule_is_sign_and_digits_within_int64(values: list[str]) -> None:
     for text, value in zip(values, parsed(values, "integer"), strict=True):
-        stripped = text.strip()
-        expected = re.fullmatch(INTEGER_TEXT, stripped) is not None and -(2**63) <= int(stripped) < 2**63
+        # independent of INTEGER_TEXT: a sign and digits, then at most a point and zeros
+        whole = re.fullmatch(r"([+-]?[0-9]+)(\.0*)?", text.strip())
+        expected = whole is not None and -(2**63) <= int(whole.group(1)) < 2**63
         assert (value is not None) == expected, text
-        if value is not None:
-            assert value == int(stripped)
+        assert (re.fullmatch(INTEGER_TEXT, text.strip()) is not None) == (whole is not None), text
+        if whole is not None and value is not None:
+            assert value == int(whole.group(1))
 
 
 @given(st.lists(st.lists(st.sampled_from(PIECES), min_size=1, max_size=6).map("".join), min_size=1, max_size=50))
@@ -52,6 +54,9 @@ def test_documented_examples() -> None:
         None,
         None,
     ]
+    whole = ["181.0", "181.", "-3.00", " 7.0 ", "-0.0", "181.5", "181.01", ".0", "+.0", "1.0.0", "1e3.0", "0x1.0"]
+    assert parsed(whole, "integer") == [181, 181, -3, 7, 0, None, None, None, None, None, None, None]
+    assert parsed(["9223372036854775807.00", "9223372036854775808.0"], "integer") == [2**63 - 1, None]
     assert parsed(["1.5", "-2.00E-02", "1e3", ".5", "NaN", "inf", "95%", "$4.00", "1e400"], "float") == [
         1.5,
         -0.02,

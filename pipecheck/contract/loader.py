@@ -313,12 +313,22 @@ def _unknown_key_message(path: Path_, data: Any) -> str:
 
 
 def _model_at(path: Path_) -> type[BaseModel] | None:
-    from pipecheck.contract.model import ColumnSpec, Compare, CsvDialect, Expression, RowCount, TableChecks
+    from pipecheck.contract.model import (
+        ColumnSpec,
+        Compare,
+        CsvDialect,
+        Expression,
+        ParquetOptions,
+        RowCount,
+        TableChecks,
+    )
 
     if path == ():
         return Contract
     if path == ("csv",):
         return CsvDialect
+    if path == ("parquet",):
+        return ParquetOptions
     if len(path) == 2 and path[0] == "columns":
         return ColumnSpec
     if path == ("checks",):

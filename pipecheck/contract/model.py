@@ -218,6 +218,19 @@ class CsvDialect(_Strict):
         return self
 
 
+class ParquetOptions(_Strict):
+    """How Parquet files governed by the contract are judged."""
+
+    storage_mismatch: Literal["error", "warn", "ignore"] = Field(
+        "warn",
+        description=(
+            "Severity of the finding that a column is stored with another type whose values convert "
+            "(double holding whole numbers for an integer column, text for any type): its values are "
+            "checked either way. A stored type with no conversion is always reported at the column's severity."
+        ),
+    )
+
+
 class RowCount(_Strict):
     min: NonNegativeInt | None = None
     max: NonNegativeInt | None = None
@@ -434,6 +447,7 @@ class Contract(_Strict):
     description: str | None = None
     match: list[str] = Field(default_factory=list, description="Globs (relative to the repo root) of governed files.")
     csv: CsvDialect = Field(default_factory=CsvDialect)
+    parquet: ParquetOptions = Field(default_factory=ParquetOptions)
     extra_columns: Literal["error", "warn", "ignore"] = "error"
     ordered: StrictBool = False
     columns: dict[str, ColumnSpec]
@@ -454,7 +468,9 @@ class Contract(_Strict):
         problems: list[tuple[Location, str]] = []
         for g, group in enumerate(self.checks.unique_together):
             for c, name in enumerate(group):
-                if name not in self.columns:
+                if name in group[:c]:
+                    problems.append((("checks", "unique_together", g, c), f"column {name!r} is named twice"))
+                elif name not in self.columns:
                     close = difflib.get_close_matches(name, list(self.columns), n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
                     problems.append((("checks", "unique_together", g, c), f"unknown column {name!r}{hint}"))

@@ -127,6 +127,15 @@ def test_unique_together_must_name_declared_columns_at_their_position() -> None:
     assert problem.split(":")[1] == str(line) and ".unique_together[0][1]:" in problem
 
 
+def test_a_unique_together_key_naming_a_column_twice_is_refused_at_its_position() -> None:
+    text = VALID.replace("[[order_id, created_at]]", "[[order_id, order_id]]")
+    (problem,) = [p for p in problems(text) if "named twice" in p]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "[[order_id, order_id]]" in row)
+    assert problem.split(":")[1] == str(line) and problem.endswith(
+        ".unique_together[0][1]: column 'order_id' is named twice"
+    )
+
+
 def test_an_empty_allowed_list_and_bounds_read_as_sentences() -> None:
     text = "contract: c\ncolumns:\n  a: {type: string, allowed: []}\n  b: {type: string, max_length: -1}\n"
     found = problems(text)

@@ -37,7 +37,7 @@ columns:
   n: {type: integer, nullable: true}
   b: {type: string, nullable: true}
 """
-INTEGER = re.compile(r"[+-]?[0-9]+")
+INTEGER = re.compile(r"([+-]?[0-9]+)(\.0*)?")  # 181.0 is a whole number
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 Outcome = tuple[int | None, int, list[tuple[int | None, int | None, str | None]]]
@@ -89,7 +89,8 @@ def oracle(text: str, comment: str | None = None, **dialect: Any) -> Outcome:
             continue
         value = record[1]
         stripped = value.strip()
-        if value and not (INTEGER.fullmatch(stripped) and -(2**63) <= int(stripped) < 2**63):
+        whole = INTEGER.fullmatch(stripped)
+        if value and not (whole and -(2**63) <= int(whole.group(1)) < 2**63):
             bad.append((rows, start, value))
     if last_malformed and _ends_in_open_quote("".join(read[last_start - 1 :]), **dialect):
         malformed -= 1  # a record an unterminated quote swallows is reported once, as that quote

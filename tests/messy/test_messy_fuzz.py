@@ -323,10 +323,10 @@ DIFF_CONTRACT = {
         "cat": {"type": "string", "allowed": ["a", "b", "c,d", 'q"uote', "multi\nline"], "nullable": True},
     },
 }
-INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+INTEGER_TEXT = re.compile(r"([+-]?[0-9]+)(\.0*)?")  # 181.0 is a whole number
 id_texts = st.one_of(
     st.integers(-(2**64), 2**64).map(str),
-    st.sampled_from(["", " 7 ", "1e3", "1,000", "x", "+5", "-0", "1.0", "9223372036854775808", "NaN"]),
+    st.sampled_from(["", " 7 ", "1e3", "1,000", "x", "+5", "-0", "1.0", "-3.", "1.50", "9223372036854775808", "NaN"]),
 )
 cat_texts = st.sampled_from(["a", "b", "c,d", 'q"uote', "multi\nline", "", "A", "e", "two\r\nlines", " a", "b "])
 
@@ -369,7 +369,8 @@ def oracle(data: bytes) -> dict[tuple[str, str], list[tuple[int, int, str]]]:
             text = values[name]
             if text == "":
                 continue
-            parsed = int(text.strip()) if INTEGER_TEXT.fullmatch(text.strip()) else None
+            whole = INTEGER_TEXT.fullmatch(text.strip())
+            parsed = int(whole.group(1)) if whole else None
             if parsed is None or not -(2**63) <= parsed < 2**63:
                 failures.setdefault(("type", name), []).append((row, start, text))
             elif name == "amount" and parsed < 0:

@@ -341,7 +341,7 @@ def test_parquet_directory_with_a_corrupt_file_names_it(check: Check, tmp_path: 
     ("second", "message"),
     [
         (pa.table({"b": ["z"]}), "b.parquet: required column 'a' is missing"),
-        (pa.table({"a": ["7"], "b": ["z"]}), "b.parquet: a is stored as string; the contract says integer"),
+        (pa.table({"a": [b"7"], "b": ["z"]}), "b.parquet: a is stored as binary; the contract says integer"),
         (pa.table({"a": pa.array([7], pa.int32()), "b": pa.array(["z"]).dictionary_encode()}), None),
     ],
 )
@@ -388,17 +388,18 @@ def test_parquet_directory_float_column_stored_as_int_in_one_file_and_double_in_
     assert outcome.only("min", "p")["count"] == 1
 
 
-def test_parquet_string_column_where_integer_expected_is_one_schema_finding(check: Check, tmp_path: Path) -> None:
-    path = write_parquet(tmp_path / "s.parquet", pa.table({"a": ["1", "2", "x"], "b": ["x", "y", "z"]}))
+def test_parquet_binary_column_where_integer_expected_is_one_schema_finding(check: Check, tmp_path: Path) -> None:
+    path = write_parquet(tmp_path / "s.parquet", pa.table({"a": [b"1", b"2", b"x"], "b": ["x", "y", "z"]}))
     outcome = check(AB, path)
-    finding = outcome.only("type", "a")
-    assert finding["message"] == "a is stored as string; the contract says integer"
-    assert finding["count"] == 1 and finding["examples"] == []
+    finding = outcome.only("storage_type", "a")
+    assert finding["message"] == "a is stored as binary; the contract says integer"
+    assert finding["count"] == 1 and finding["examples"] == [] and finding["hint"] == "values were not checked"
+    assert finding["severity"] == "error" and "type" not in outcome.checks()
     assert outcome.file["rows"] == 3
 
 
 def test_parquet_row_count_without_readable_columns(check: Check, tmp_path: Path) -> None:
-    path = write_parquet(tmp_path / "s.parquet", pa.table({"a": ["1", "2", "x"]}))
+    path = write_parquet(tmp_path / "s.parquet", pa.table({"a": [b"1", b"2", b"x"]}))
     outcome = check("contract: t\ncolumns:\n  a: {type: integer}\nchecks:\n  row_count: {max: 2}\n", path)
     assert outcome.file["rows"] == 3
     assert "row_count" in outcome.checks()
@@ -409,8 +410,9 @@ def test_parquet_nested_columns(check: Check, tmp_path: Path) -> None:
     path = write_parquet(tmp_path / "n.parquet", table)
     assert check(AB + "extra_columns: ignore\n", path).exit_code == 0
     outcome = check(AB + "  l: {type: string}\n  s: {type: integer}\n", path)
-    assert outcome.only("type", "l")["message"] == "l is stored as list<element: int64>; the contract says string"
-    assert outcome.only("type", "s")["message"] == "s is stored as struct<p: int64>; the contract says integer"
+    said = {f["column"]: f["message"] for f in outcome.findings if f["check"] == "storage_type"}
+    assert said["l"] == "l is stored as list<element: int64>; the contract says string"
+    assert said["s"] == "s is stored as struct<p: int64>; the contract says integer"
 
 
 def test_parquet_dictionary_encoded(check: Check, tmp_path: Path) -> None:
@@ -494,7 +496,7 @@ def test_a_50_mb_single_field(check: Check, tmp_path: Path) -> None:
 
 
 def test_integer_rule_on_messy_numbers(check: Check) -> None:
-    """`integer` is digits with an optional sign; surrounding whitespace is ignored; anything else must fit int64."""
+    """`integer` is digits with an optional sign (or a whole 1.0); whitespace around is ignored; it must fit int64."""
     values = [
         '"1,000"',
         "1e3",
@@ -508,6 +510,7 @@ def test_integer_rule_on_messy_numbers(check: Check) -> None:
         "9223372036854775808",
         "-9223372036854775808",
         "1.0",
+        "1.5",
     ]
     outcome = check(
         "contract: t\ncolumns:\n  a: {type: integer}\n", "a\n" + "\n".join(values) + "\n", "--max-examples", "20"
@@ -519,7 +522,7 @@ def test_integer_rule_on_messy_numbers(check: Check) -> None:
         ("inf",),
         ("99999999999999999999",),
         ("9223372036854775808",),
-        ("1.0",),
+        ("1.5",),
     ]
 
 
