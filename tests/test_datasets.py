@@ -133,8 +133,8 @@ def test_a_partition_value_that_does_not_parse_is_one_finding_per_folder(tmp_pat
         (finding,) = file["findings"]
         assert code == 1 and finding["check"] == "type" and finding["column"] == "year"
         assert finding["message"] == (
-            "partition folder year=20x4: '20x4' is not an integer (digits with an optional sign; no separators, "
-            "decimals or exponents); year was not checked (in 2 of 3 files)"
+            "partition folder year=20x4: '20x4' is not an integer (digits with an optional sign, or a whole number "
+            "such as 181.0; no separators, fractions or exponents); year was not checked (in 2 of 3 files)"
         )
         assert [e["file"] for e in finding["examples"]] == ["year=20x4/a.parquet", "year=20x4/b.parquet"]
 
@@ -159,11 +159,12 @@ def test_members_with_another_schema_are_each_named_with_the_difference(tmp_path
     for code, file in reports(tmp_path, folder, CONTRACT):
         assert code == 1 and file["rows"] == 5 and file["members"] == 5
         by_check = {f["check"]: f for f in file["findings"]}
-        assert set(by_check) == {"missing_column", "type", "extra_column", "min"}
+        assert set(by_check) == {"missing_column", "storage_type", "type", "extra_column", "min"}
         missing = by_check["missing_column"]
         assert missing["message"] == "required column 'amount' is missing (in 2 of 5 files)" and missing["count"] == 2
         assert [e["file"] for e in missing["examples"]] == ["2.parquet", "5.parquet"]
-        assert by_check["type"]["message"] == "3.parquet: amount is stored as string; the contract says float"
+        assert by_check["storage_type"]["message"] == "3.parquet: amount is stored as string; the contract says float"
+        assert places(by_check["type"]) == [("3.parquet", 1, None, "free")]  # text read under the CSV rules
         assert by_check["extra_column"]["message"] == "4.parquet: column 'coupon' is not in the contract"
         assert places(by_check["min"]) == [("4.parquet", 1, None, "-1.0")]
 

@@ -257,11 +257,10 @@ def test_dataset_file_storing_a_column_differently_is_named_and_converted(
     write(folder / "b.parquet", {"n": pa.array([3.0, 4.5])})
     write(folder / "c.parquet", {"n": pa.array([5.0])})
     _, report = validate_json(contract("  n: {type: integer}\n"), folder)
-    assert [f["message"] for f in found(report, "storage_type")] == [
-        "b.parquet: n is stored as double; the contract says integer",
-        "c.parquet: n is stored as double; the contract says integer",
-    ]
-    assert failing_rows(report, "type", "n") == [4]
+    (storage,) = found(report, "storage_type")
+    assert storage["message"] == "n is stored as double; the contract says integer (in 2 of 3 files)"
+    assert [e["file"] for e in storage["examples"]] == ["b.parquet", "c.parquet"]
+    assert failing_rows(report, "type", "n") == [2]  # the row within b.parquet, 4.5
 
 
 @given(st.lists(st.one_of(st.none(), st.floats(), st.integers(-(2**70), 2**70).map(float)), max_size=60))
