@@ -43,6 +43,15 @@ def _target(stored: pa.DataType, contract_type: str) -> pa.DataType | None:
     return None
 
 
+def declarable_as(stored: pa.DataType) -> tuple[tuple[str, ...], bool | None]:
+    """The contract types a column stored as `stored` may be declared as, and (timestamps) whether it is zoned."""
+    import pyarrow as pa
+
+    types = tuple(t for t in ("integer", "float", "string", "boolean", "date", "datetime") if _target(stored, t))
+    value = stored.value_type if pa.types.is_dictionary(stored) else stored
+    return types, (value.tz is not None) if pa.types.is_timestamp(value) else None
+
+
 def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dict[str, int]) -> StoragePlan:
     import pyarrow as pa
 
