@@ -19,6 +19,8 @@ from pipecheck.infer.profile import ALLOWED_MAX_CHARS, DISTINCT_LIMIT, ColumnPro
 
 # A string is key-like (a `unique` candidate) when it has no whitespace and at most this many characters.
 KEY_MAX_CHARS = 64
+# `unique` is proposed only from this many values up, every one distinct, and no nulls.
+UNIQUE_MIN_VALUES = 10
 # At most this many columns are proposed as unique (each is verified with a pass of its own keys).
 MAX_UNIQUE_CANDIDATES = 3
 _PRECISE = decimal.Context(prec=1200)  # enough for any float's exact decimal expansion
@@ -103,7 +105,6 @@ def _column(profile: ColumnProfile, choice: tuple[str, list[str]], null_values: 
     low, high = (profile.viable or {}).get(key, (None, None))
     if low is not None and high is not None and candidate.type in ("integer", "float", "date", "datetime"):
         spec["min"], spec["max"] = _bounds(low, high, candidate.type)
-    unique_candidate = False
     if candidate.type == "string":
         allowed = _allowed(profile, null_values)
         if allowed is not None:
@@ -111,7 +112,9 @@ def _column(profile: ColumnProfile, choice: tuple[str, list[str]], null_values: 
         key_like = not profile.spaced and profile.longest <= KEY_MAX_CHARS and allowed is None
     else:
         key_like = candidate.type == "integer"
-    unique_candidate = key_like and not profile.repeats and profile.values >= 2
+    unique_candidate = (
+        key_like and not profile.repeats and profile.values >= UNIQUE_MIN_VALUES and "nullable" not in spec
+    )
     if notes and notes[0].startswith("not every value"):
         spec["severity"] = "warning"
     return ColumnDraft(profile.name, spec, notes, unique_candidate)

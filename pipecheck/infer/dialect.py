@@ -79,12 +79,10 @@ def detect_delimiter(text: str, whole: bool) -> tuple[str, str]:
         if not widths:
             return (False, 0.0, 0, False, False)
         width, count = Counter(widths).most_common(1)[0]
-        consistent = count == len(widths) and width > 1
-        return (consistent, count / len(widths) if width > 1 else 0.0, width, option[1] == '"', option == hint)
+        # every record as wide as the others, then most records so, then most fields; ties: ", and the sniffer
+        return (count == len(widths), count / len(widths), width, option[1] == '"', option == hint)
 
     best = max(records_of, key=score)
-    if score(best)[1] == 0.0:
-        return ",", '"'  # one column (or nothing to go by)
     return best
 
 

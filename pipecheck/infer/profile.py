@@ -8,8 +8,9 @@ within a batch (uniqueness across batches is verified exactly afterwards, by the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +29,24 @@ SAMPLE_ROWS = 2000
 _ORDERED = ("integer", "float", "date", "datetime")
 
 
+# A value that parses as the first parses as the second, as this value: the second need not be parsed
+# while the first holds (tests/infer/test_candidates.py pins each implication against parse_expr).
+def _same(value: Any) -> Any:
+    return value
+
+
+IMPLIES: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "integer": ("float", float),
+    "date:iso": ("datetime:iso:naive", lambda d: dt.datetime(d.year, d.month, d.day)),
+    "datetime:%Y-%m-%dT%H:%M:%S": ("datetime:%Y-%m-%dT%H:%M:%S%.f", _same),
+    "datetime:%Y-%m-%d %H:%M:%S": ("datetime:%Y-%m-%d %H:%M:%S%.f", _same),
+    "datetime:%Y-%m-%dT%H:%M:%S%.f": ("datetime:iso:naive", _same),
+    "datetime:%Y-%m-%d %H:%M:%S%.f": ("datetime:iso:naive", _same),
+    "datetime:iso:naive": ("datetime:iso", _same),
+    "datetime:iso:aware": ("datetime:iso", _same),
+}
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """How to profile one column of a batch: its frame name, candidate keys still possible, what to track."""
@@ -36,7 +55,15 @@ class ColumnPlan:
     text: bool
     keys: tuple[str, ...]
     distinct: bool  # keep its distinct values (still under the limit)
-    key_like: bool  # still worth checking for whitespace (a unique candidate)
+    key_like: bool  # still worth counting distinct values and checking for whitespace (a unique candidate)
+
+    @property
+    def evaluate(self) -> tuple[str, ...]:
+        """The keys to parse: those no other key of the plan implies (text input; typed input is cheap)."""
+        if not self.text:
+            return self.keys
+        implied = {IMPLIES[k][0] for k in self.keys if k in IMPLIES}
+        return tuple(k for k in self.keys if k not in implied)
 
 
 @dataclass(frozen=True)
@@ -74,7 +101,9 @@ class ColumnProfile:
 
     def plan(self, internal: str, text: bool, keys: tuple[str, ...]) -> ColumnPlan:
         still = keys if self.viable is None else tuple(k for k in keys if k in self.viable)
-        key_like = not self.repeats and not self.spaced
+        # integers and strings may be keys: other types are not watched for repeats (unknown: not unique)
+        possible = self.viable is None or "integer" in self.viable or set(self.viable) <= {"string"}
+        key_like = not self.repeats and not self.spaced and possible
         return ColumnPlan(internal, text, still, self.distinct is not None, key_like)
 
     def merge(self, batch: ColumnBatch, evaluated: tuple[str, ...]) -> None:
@@ -115,68 +144,137 @@ def _pick(choose: Any, a: Any, b: Any) -> Any:
 
 
 def profile_batch(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -> dict[str, ColumnBatch]:
-    """Each planned column of the batch profiled: a pure function of the plan and the frame."""
-    return {name: _profile_column(plan, frame.get_column(plan.internal)) for name, plan in plans.items()}
+    """Each planned column of the batch profiled: a pure function of the plans and the frame."""
+    typed = {n: _profile_typed(p, frame.get_column(p.internal)) for n, p in plans.items() if not p.text}
+    text = {n: p for n, p in plans.items() if p.text}
+    return typed | (_profile_text(text, frame) if text else {})
 
 
-def _profile_column(plan: ColumnPlan, column: pl.Series) -> ColumnBatch:
-    if plan.text:
-        return _profile_text(plan, column)
-    return _profile_typed(plan, column)
+def _present(plan: ColumnPlan) -> pl.Expr:
+    text = pl.col(plan.internal)
+    return text.is_not_null() & ~text.is_in(NULL_TOKENS)
 
 
-def _profile_text(plan: ColumnPlan, column: pl.Series) -> ColumnBatch:
-    text = pl.col("v")
-    token = text.is_in(NULL_TOKENS)
-    present = text.is_not_null() & ~token
-    frame = column.alias("v").to_frame()
-    typed = [k for k in plan.keys if k != "string"]
-    parsed = {k: parse_expr(text, by_key()[k].spec) for k in typed}
+def _parsed(plan: ColumnPlan, key: str) -> pl.Expr:
+    return parse_expr(pl.col(plan.internal), by_key()[key].spec)
+
+
+def _tried(plan: ColumnPlan, key: str, tag: str) -> list[pl.Expr]:
+    """A candidate's failures (values that do not parse as it) and, for ordered types, its range."""
+    parsed = _parsed(plan, key)
+    exprs = [(_present(plan) & parsed.is_null()).sum().alias(f"{tag}fail:{key}")]
+    if by_key()[key].type in _ORDERED:
+        value = parsed.filter(_present(plan))
+        exprs += [value.min().alias(f"{tag}low:{key}"), value.max().alias(f"{tag}high:{key}")]
+    return exprs
+
+
+def _profile_text(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -> dict[str, ColumnBatch]:
+    """Text columns: one query for every column's counts and candidates; a candidate is first tried on
+    SAMPLE_ROWS rows, and one implied by another (integer -> float) is derived, not parsed again."""
+    tags = {name: f"{i}|" for i, name in enumerate(plans)}
+    early: dict[str, set[str]] = {name: set() for name in plans}
     sample = frame.head(SAMPLE_ROWS)
-    if typed and sample.height < frame.height:
-        alive = sample.select((present & parsed[k].is_null()).any().alias(k) for k in typed).row(0)
-        early = {k for k, failed in zip(typed, alive, strict=True) if failed}
-    else:
-        early = set()
-    survivors = [k for k in typed if k not in early]
-    exprs: list[pl.Expr] = [
-        text.is_null().sum().alias("nulls"),
-        present.sum().alias("values"),
-        token.sum().alias("tokens"),
-        text.filter(present).n_unique().alias("unique"),
-        text.filter(present).str.len_chars().max().alias("longest"),
-    ]
-    if plan.key_like:
-        exprs.append(text.filter(present).str.contains(r"\s").any().alias("spaced"))
-    for k in survivors:
-        exprs.append((present & parsed[k].is_null()).sum().alias(f"fail:{k}"))
-        if by_key()[k].type in _ORDERED:
-            value = parsed[k].filter(present)
-            exprs += [value.min().alias(f"low:{k}"), value.max().alias(f"high:{k}")]
+    if sample.height < frame.height:
+        probes = [
+            (_present(plan) & _parsed(plan, k).is_null()).any().alias(f"{tags[name]}{k}")
+            for name, plan in plans.items()
+            for k in plan.keys
+            if k != "string"
+        ]
+        if probes:
+            row = sample.select(probes).row(0, named=True)
+            early = {n: {k for k in p.keys if row.get(f"{tags[n]}{k}")} for n, p in plans.items()}
+    exprs: list[pl.Expr] = []
+    for name, plan in plans.items():
+        text, tag, present = pl.col(plan.internal), tags[name], _present(plan)
+        exprs += [
+            text.is_null().sum().alias(f"{tag}nulls"),
+            present.sum().alias(f"{tag}values"),
+            (text.is_not_null() & ~present).sum().alias(f"{tag}tokens"),
+        ]
+        if plan.distinct or plan.key_like:
+            kept = text.filter(present)
+            exprs += [kept.n_unique().alias(f"{tag}unique"), kept.str.len_chars().max().alias(f"{tag}longest")]
+        if plan.key_like:
+            exprs.append(text.filter(present).str.contains(r"\s").any().alias(f"{tag}spaced"))
+        for k in plan.evaluate:
+            if k != "string" and k not in early[name]:
+                exprs += _tried(plan, k, tag)
     row = frame.select(exprs).row(0, named=True)
-    values, unique, longest = int(row["values"]), int(row["unique"]), int(row["longest"] or 0)
-    tokens: dict[str, int] = {}
-    if row["tokens"]:
-        counts = frame.select(text.filter(token).value_counts(sort=False)).unnest("v")
-        tokens = {str(v): int(n) for v, n in counts.rows()}
-    distinct = None
-    if plan.distinct and unique <= DISTINCT_LIMIT and longest <= ALLOWED_MAX_CHARS:
-        counts = frame.select(text.filter(present).value_counts(sort=False)).unnest("v")
-        distinct = {str(v): int(n) for v, n in counts.rows()}
-    fails = dict.fromkeys(early, 1)
-    fails |= {k: int(row[f"fail:{k}"]) for k in survivors}
-    return ColumnBatch(
-        values=values,
-        nulls=int(row["nulls"]),
-        tokens=tokens,
-        fails=fails,
-        lows={k: row[f"low:{k}"] for k in survivors if f"low:{k}" in row},
-        highs={k: row[f"high:{k}"] for k in survivors if f"high:{k}" in row},
-        distinct=distinct,
-        repeats=unique < values,
-        longest=longest,
-        spaced=bool(row.get("spaced") or False),
-    )
+    fails = {n: {k: 1 for k in early[n] if k in plans[n].evaluate} | {"string": 0} for n in plans}
+    for name, plan in plans.items():
+        fails[name] |= {k: int(row[f"{tags[name]}fail:{k}"]) for k in plan.evaluate if f"{tags[name]}fail:{k}" in row}
+    _implied(plans, frame, tags, fails, row, early)
+    follow: list[pl.Expr] = []
+    for name, plan in plans.items():
+        tag, text, present = tags[name], pl.col(plan.internal), _present(plan)
+        if row[f"{tag}tokens"]:
+            follow.append(
+                text.filter(text.is_in(NULL_TOKENS)).alias("v").value_counts(sort=False).implode().alias(f"{tag}tokens")
+            )
+        unique, longest = row.get(f"{tag}unique") or 0, row.get(f"{tag}longest") or 0
+        if plan.distinct and unique <= DISTINCT_LIMIT and longest <= ALLOWED_MAX_CHARS:
+            follow.append(text.filter(present).alias("v").value_counts(sort=False).implode().alias(f"{tag}distinct"))
+    counted = frame.select(follow).row(0, named=True) if follow else {}
+    found: dict[str, ColumnBatch] = {}
+    for name, plan in plans.items():
+        tag = tags[name]
+        values = int(row[f"{tag}values"])
+        distinct = counted.get(f"{tag}distinct")
+        found[name] = ColumnBatch(
+            values=values,
+            nulls=int(row[f"{tag}nulls"]),
+            tokens={str(c["v"]): int(c["count"]) for c in counted.get(f"{tag}tokens") or ()},
+            fails=fails[name],
+            lows={k: row[f"{tag}low:{k}"] for k in plan.keys if f"{tag}low:{k}" in row},
+            highs={k: row[f"{tag}high:{k}"] for k in plan.keys if f"{tag}high:{k}" in row},
+            distinct=None if distinct is None else {str(c["v"]): int(c["count"]) for c in distinct},
+            repeats=not (plan.distinct or plan.key_like) or int(row[f"{tag}unique"]) < values,
+            longest=int(row.get(f"{tag}longest") or 0),
+            spaced=bool(row.get(f"{tag}spaced") or False),
+        )
+    return found
+
+
+def _implied(
+    plans: Mapping[str, ColumnPlan],
+    frame: pl.DataFrame,
+    tags: dict[str, str],
+    fails: dict[str, dict[str, int]],
+    row: dict[str, Any],
+    early: dict[str, set[str]],
+) -> None:
+    """Candidates not parsed because a narrower one implies them: derived from it where it held on this
+    batch, else parsed now (an integer column whose batch holds 2.5 needs float's own range)."""
+    for _ in range(len(IMPLIES) + 1):
+        missing: list[tuple[str, str]] = []
+        for name, plan in plans.items():
+            for k in plan.keys:
+                if k in fails[name]:
+                    continue
+                sources = [j for j in plan.keys if IMPLIES.get(j, ("",))[0] == k]
+                held = [j for j in sources if fails[name].get(j) == 0]
+                if not held and any(j not in fails[name] for j in sources):
+                    continue  # a source of it is itself derived or parsed first
+                if held:
+                    source = held[0]
+                    derive = IMPLIES[source][1]
+                    tag = tags[name]
+                    fails[name][k] = 0
+                    for edge in ("low", "high"):
+                        value = row.get(f"{tag}{edge}:{source}")
+                        row[f"{tag}{edge}:{k}"] = None if value is None else derive(value)
+                elif k in early[name]:
+                    fails[name][k] = 1  # failed on the sample already
+                else:
+                    missing.append((name, k))
+        if not missing:
+            return
+        extra = frame.select([e for name, k in missing for e in _tried(plans[name], k, tags[name])]).row(0, named=True)
+        row.update(extra)
+        for name, k in missing:
+            fails[name][k] = int(extra[f"{tags[name]}fail:{k}"])
 
 
 def _profile_typed(plan: ColumnPlan, column: pl.Series) -> ColumnBatch:
