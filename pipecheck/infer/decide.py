@@ -147,7 +147,8 @@ def round_outward(low: float, high: float, *, integer: bool) -> tuple[Any, Any]:
 
     0.5..99999.99 -> 0..100000; 1990..2024 -> 1990..2024; 1.2..3.14159 -> 1.2..3.2. Never inward.
     """
-    lo, hi = decimal.Decimal(low), decimal.Decimal(high)
+    # a float's shortest repr is the text it was read from (1.2, not 1.19999...): round that
+    lo, hi = (decimal.Decimal(repr(v) if isinstance(v, float) else v) for v in (low, high))
     reference = hi - lo if hi > lo else max(abs(lo), abs(hi))
     if reference == 0:
         return low, high

@@ -74,13 +74,15 @@ def detect_delimiter(text: str, whole: bool) -> tuple[str, str]:
     if hint is not None and hint[1] not in ('"', "'"):
         hint = (hint[0], '"')
 
-    def score(option: tuple[str, str]) -> tuple[bool, float, int, bool, bool]:  # best first: max()
+    def score(option: tuple[str, str]) -> tuple[float, bool, int, bool, bool]:  # best first: max()
         widths = records_of[option]
         if not widths:
-            return (False, 0.0, 0, False, False)
+            return (0.0, False, 0, False, False)
         width, count = Counter(widths).most_common(1)[0]
-        # every record as wide as the others, then most records so, then most fields; ties: ", and the sniffer
-        return (count == len(widths), count / len(widths), width, option[1] == '"', option == hint)
+        # most records as wide as the header, with more than one field; else (one column) every record
+        # as wide as the others; then most fields; ties: the double quote, then the sniffer's guess
+        several = count / len(widths) if width > 1 and widths[0] == width else 0.0
+        return (several, count == len(widths), width, option[1] == '"', option == hint)
 
     best = max(records_of, key=score)
     return best
