@@ -27,6 +27,10 @@ ALLOWED_MAX_CHARS = 100
 # Candidate types are first tried on this many rows of a batch; only survivors see every row.
 SAMPLE_ROWS = 2000
 _ORDERED = ("integer", "float", "date", "datetime")
+# Columns profiled per polars query: one query for thousands of columns plans too long (10k columns).
+COLUMNS_PER_QUERY = 32
+# At most this many values (rows x columns) are in the sample candidates are first tried on.
+SAMPLE_CELLS = 200_000
 
 
 # A value that parses as the first parses as the second, as this value: the second need not be parsed
@@ -146,8 +150,41 @@ def _pick(choose: Any, a: Any, b: Any) -> Any:
 def profile_batch(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -> dict[str, ColumnBatch]:
     """Each planned column of the batch profiled: a pure function of the plans and the frame."""
     typed = {n: _profile_typed(p, frame.get_column(p.internal)) for n, p in plans.items() if not p.text}
-    text = {n: p for n, p in plans.items() if p.text}
-    return typed | (_profile_text(text, frame) if text else {})
+    text = [(n, p) for n, p in plans.items() if p.text]
+    early = _failing_on_a_sample(dict(text), frame)
+    for start in range(0, len(text), COLUMNS_PER_QUERY):
+        typed |= _profile_text(dict(text[start : start + COLUMNS_PER_QUERY]), frame, early)
+    return typed
+
+
+def _failing_on_a_sample(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -> dict[str, set[str]]:
+    """The candidates of each column that some value of the batch's first rows does not parse as.
+
+    One query per candidate over the sample of every column stacked (unpivoted), so a file of
+    thousands of columns costs a few queries, not a few per column.
+    """
+    early: dict[str, set[str]] = {name: set() for name in plans}
+    if not plans:
+        return early
+    rows = max(64, min(SAMPLE_ROWS, SAMPLE_CELLS // len(plans)))
+    names = list(plans)
+    stacked = (
+        frame.head(rows)
+        .select(pl.col(plans[n].internal).cast(pl.String).alias(str(i)) for i, n in enumerate(names))
+        .unpivot(variable_name="column", value_name="v")
+    )
+    text = pl.col("v")
+    present = text.is_not_null() & ~text.is_in(NULL_TOKENS)
+    for key in TYPED_ORDER:
+        holders = [str(i) for i, n in enumerate(names) if key in plans[n].keys]
+        if key == "string" or not holders:
+            continue
+        rows_of = stacked.filter(pl.col("column").is_in(holders)) if len(holders) < len(names) else stacked
+        failed = rows_of.group_by("column").agg((present & parse_expr(text, by_key()[key].spec).is_null()).any())
+        for column, fails in failed.rows():
+            if fails:
+                early[names[int(column)]].add(key)
+    return early
 
 
 def _present(plan: ColumnPlan) -> pl.Expr:
@@ -169,22 +206,12 @@ def _tried(plan: ColumnPlan, key: str, tag: str) -> list[pl.Expr]:
     return exprs
 
 
-def _profile_text(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -> dict[str, ColumnBatch]:
+def _profile_text(
+    plans: Mapping[str, ColumnPlan], frame: pl.DataFrame, early: dict[str, set[str]]
+) -> dict[str, ColumnBatch]:
     """Text columns: one query for every column's counts and candidates; a candidate is first tried on
     SAMPLE_ROWS rows, and one implied by another (integer -> float) is derived, not parsed again."""
     tags = {name: f"{i}|" for i, name in enumerate(plans)}
-    early: dict[str, set[str]] = {name: set() for name in plans}
-    sample = frame.head(SAMPLE_ROWS)
-    if sample.height < frame.height:
-        probes = [
-            (_present(plan) & _parsed(plan, k).is_null()).any().alias(f"{tags[name]}{k}")
-            for name, plan in plans.items()
-            for k in plan.keys
-            if k != "string"
-        ]
-        if probes:
-            row = sample.select(probes).row(0, named=True)
-            early = {n: {k for k in p.keys if row.get(f"{tags[n]}{k}")} for n, p in plans.items()}
     exprs: list[pl.Expr] = []
     for name, plan in plans.items():
         text, tag, present = pl.col(plan.internal), tags[name], _present(plan)

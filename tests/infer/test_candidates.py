@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipecheck.contract.model import ColumnSpec
@@ -36,6 +36,7 @@ def _parse(values: list[str], key: str) -> list[object]:
     )
 
 
+@settings(deadline=None)
 @given(st.lists(TEXT, min_size=1, max_size=30))
 def test_a_value_that_parses_as_a_narrower_candidate_parses_as_the_one_it_implies(values: list[str]) -> None:
     for source, (target, derive) in IMPLIES.items():
@@ -75,6 +76,7 @@ def test_bounds_are_rounded_outward_to_two_digits_of_the_range(
     assert round_outward(low, high, integer=integer) == expected
 
 
+@settings(deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False), st.floats(allow_nan=False, allow_infinity=False))
 def test_rounding_never_moves_a_bound_inward(a: float, b: float) -> None:
     low, high = min(a, b), max(a, b)
@@ -86,6 +88,7 @@ def test_rounding_never_moves_a_bound_inward(a: float, b: float) -> None:
         assert Decimal(low) - Decimal(down) <= spread / 10 + Decimal(abs(low)) * Decimal("1e-15")
 
 
+@settings(deadline=None)
 @given(st.integers(-(2**63), 2**63 - 1), st.integers(-(2**63), 2**63 - 1))
 def test_integer_bounds_stay_integers_within_int64(a: int, b: int) -> None:
     down, up = round_outward(min(a, b), max(a, b), integer=True)
