@@ -63,7 +63,7 @@ def _choose_type(profile: ColumnProfile) -> tuple[str, list[str]]:
     storable = profile.storable
     if profile.values == 0:
         key = storable[0] if storable and not profile.text else "string"
-        return key, ["no values: the type could not be inferred; set it"]
+        return key, []  # said in _column, once the null tokens are known
     keys = [k for k in TYPED_ORDER if k in viable]
     if keys:
         return keys[0], _ambiguity(keys)
@@ -100,6 +100,8 @@ def _column(profile: ColumnProfile, choice: tuple[str, list[str]], null_values: 
     if profile.files < files:
         spec["required"] = False
     text_nulls = sum(count for token, count in profile.tokens.items() if token in null_values)
+    if profile.values + sum(profile.tokens.values()) - text_nulls == 0:
+        notes = ["no values: the type could not be inferred; set it", *notes]
     if profile.nulls + text_nulls:
         spec["nullable"] = True
     low, high = (profile.viable or {}).get(key, (None, None))

@@ -258,3 +258,36 @@ def test_corpus_files_get_contracts_they_hold(cli: Cli, tmp_path: Path, name: st
         pytest.skip(f"{name} not in the corpus")
     _infer(cli, tmp_path, path)
     _holds(cli, tmp_path, path)
+
+
+def test_a_column_of_unchosen_tokens_has_values_and_no_note(cli: Cli, tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\nNA,\nNA,\n", encoding="utf-8")
+    text = _infer(cli, tmp_path, data)
+    assert text.count("no values") == 1  # b only: a holds the text NA twice
+    assert load_contract(tmp_path / "inferred.yaml").columns["a"].allowed == ["NA"]
+    _holds(cli, tmp_path, data)
+
+
+def test_odd_column_names_and_values_read_back(cli: Cli, tmp_path: Path) -> None:
+    import csv
+
+    names = ["<<", "true", "x" * 1500, "a\nb", "null", "#c", "é ü", " pad ", "tab\there", "a\u2028b"]
+    row = ["1", "yes", "v", "w\nz", "NA", "1e400", "9223372036854775808", "¤", "[x]", "{y}"]
+    data = tmp_path / "d.csv"
+    with data.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([names, row, row])
+    _infer(cli, tmp_path, data)
+    assert list(load_contract(tmp_path / "inferred.yaml").columns) == names
+    _holds(cli, tmp_path, data)
+
+
+def test_a_wide_file_is_profiled_column_group_by_column_group(cli: Cli, tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    header = ",".join(f"c{i}" for i in range(300))
+    rows = [",".join(str(i * r) if i % 2 else f"2024-01-{r + 1:02d}" for i in range(300)) for r in range(20)]
+    data.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    _infer(cli, tmp_path, data)
+    columns = load_contract(tmp_path / "inferred.yaml").columns
+    assert columns["c0"].type == "date" and columns["c1"].type == "integer" and len(columns) == 300
+    _holds(cli, tmp_path, data)
