@@ -253,6 +253,38 @@ def diff(
 
 @app.command(cls=_PlainHelp)
 @_reports_errors
+def infer(
+    data: Annotated[
+        list[str],
+        typer.Argument(help="CSV, JSON Lines or Parquet files to draft a contract from.", show_default=False),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the contract here (default: stdout).")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", metavar="NAME", help="Contract name (default: the file's name).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --output file.")] = False,
+) -> None:
+    """Draft a contract the files satisfy, for review. Exit 0: drafted; 2: usage error."""
+    from pipecheck.infer import InferRequest, infer_contract
+    from pipecheck.output import check_new_file, write_atomically
+
+    if output is not None:
+        check_new_file(output, force)
+    inferred = infer_contract(InferRequest(data, name or (output.stem if output is not None else None)))
+    for warning in inferred.warnings:
+        sys.stderr.write(f"pipecheck: warning: {warning}\n")
+    if output is None:
+        sys.stdout.write(inferred.text)
+        return
+    write_atomically(output, inferred.text, what="contract")
+    columns = len(inferred.contract.columns)
+    typer.echo(f"wrote {output}: {columns} column(s) from {inferred.files} file(s), {inferred.rows:,} rows; review it")
+
+
+@app.command(cls=_PlainHelp)
+@_reports_errors
 def schema() -> None:
     """Print the JSON Schema of the contract format (for editor autocompletion)."""
     from pipecheck.contract.model import contract_json_schema

@@ -153,16 +153,20 @@ def check_writable(targets: list[Target]) -> None:
             continue
         path = target.path
         if path.is_dir():
-            raise UsageError(f"{path}: is a directory; give a file name for the {target.format} report")
+            raise UsageError(f"{path}: is a directory; give a file name for the {_what(target.format)}")
         if _special(path):
             if not os.access(path, os.W_OK):
-                raise UsageError(f"{path}: cannot write the {target.format} report here: permission denied")
+                raise UsageError(f"{path}: cannot write the {_what(target.format)} here: permission denied")
             continue
         folder = path.parent if str(path.parent) else Path(".")
         if not folder.is_dir():
             raise UsageError(f"{path}: directory {folder} does not exist")
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise UsageError(f"{path}: cannot write the {target.format} report: directory {folder} is not writable")
+            raise UsageError(f"{path}: cannot write the {_what(target.format)}: directory {folder} is not writable")
+
+
+def _what(format_name: str) -> str:
+    return "contract" if format_name == "contract" else f"{format_name} report"
 
 
 def _special(path: Path) -> bool:
@@ -176,7 +180,14 @@ def _special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def write_atomically(path: Path, text: str) -> None:
+def check_new_file(path: Path, force: bool) -> None:
+    """Before any data is read: a file to be created can be written, and replaces one only with --force."""
+    if path.exists() and not path.is_dir() and not force and not _special(path):
+        raise UsageError(f"{path}: already exists; pass --force to replace it")
+    check_writable([Target("contract", path)])
+
+
+def write_atomically(path: Path, text: str, what: str = "report") -> None:
     """Write via a temp file in the same directory and rename, so readers never see half a report.
 
     The file gets the mode a plain `open` would give it (the umask's; an existing file keeps its
@@ -203,7 +214,7 @@ def write_atomically(path: Path, text: str) -> None:
             Path(temp).unlink(missing_ok=True)
             raise
     except OSError as exc:
-        raise UsageError(f"{path}: cannot write the report: {exc.strerror or exc}") from None
+        raise UsageError(f"{path}: cannot write the {what}: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:

@@ -70,6 +70,18 @@ def storage_of(stored: pa.DataType, spec: ColumnSpec) -> Storage | None:
     return "convert" if converts or nulls or (_is_text(stored) and kind != "string") else None
 
 
+def declarable_as(stored: pa.DataType) -> tuple[tuple[str, ...], bool | None]:
+    """The contract types a column stored as `stored` may be declared as, and (timestamps) whether it is zoned."""
+    import pyarrow as pa
+
+    from pipecheck.contract.model import ColumnSpec
+
+    kinds = ("integer", "float", "string", "boolean", "date", "datetime")
+    types = tuple(t for t in kinds if storage_of(stored, ColumnSpec(type=t)) == "native")
+    value = stored.value_type if pa.types.is_dictionary(stored) else stored
+    return types, (value.tz is not None) if pa.types.is_timestamp(value) else None
+
+
 def storage_findings(schema: pa.Schema, compiled: CompiledContract, present: dict[str, int]) -> StoragePlan:
     import pyarrow as pa
 
