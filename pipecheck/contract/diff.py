@@ -24,7 +24,18 @@ from pipecheck.contract.table_diff import table_changes
 # Every CsvDialect key is judged (tests/contract/test_diff.py holds the judged keys against the model).
 CSV_KEYS = tuple(CsvDialect.model_fields)
 # The Contract keys judged below; `columns` and `checks` by their own modules.
-CONTRACT_KEYS = ("contract", "version", "description", "match", "csv", "extra_columns", "ordered", "columns", "checks")
+CONTRACT_KEYS = (
+    "contract",
+    "version",
+    "description",
+    "match",
+    "csv",
+    "parquet",
+    "extra_columns",
+    "ordered",
+    "columns",
+    "checks",
+)
 
 
 def diff_contracts(old: Contract | None, new: Contract) -> list[Change]:
@@ -196,6 +207,28 @@ def _table_shape(old: Contract, new: Contract) -> list[Change]:
                 old.extra_columns,
                 new.extra_columns,
                 path=("extra_columns",),
+            )
+        )
+    old_storage, new_storage = old.parquet.storage_mismatch, new.parquet.storage_mismatch
+    if old_storage != new_storage:
+        tighter, looser = rank[new_storage] > rank[old_storage], rank[new_storage] < rank[old_storage]
+        changes.append(
+            Change(
+                "parquet.storage_mismatch",
+                f"parquet.storage_mismatch: {old_storage} -> {new_storage}"
+                + (
+                    ": a Parquet file storing a column in a type that converts now fails"
+                    if tighter
+                    else ": Parquet files may now store columns in types that convert (e.g. integers as double)"
+                    if looser
+                    else ""
+                ),
+                tighter,
+                looser,
+                None,
+                old_storage,
+                new_storage,
+                path=("parquet", "storage_mismatch"),
             )
         )
     if old.ordered != new.ordered:

@@ -18,7 +18,16 @@ from pipecheck.changes import Change
 from pipecheck.contract.column_diff import COLUMN_KEYS, GATED_KEYS
 from pipecheck.contract.diff import CONTRACT_KEYS, CSV_KEYS, diff_contracts, locate
 from pipecheck.contract.loader import contract_positions, parse_contract
-from pipecheck.contract.model import ColumnSpec, Compare, Contract, CsvDialect, Expression, RowCount, TableChecks
+from pipecheck.contract.model import (
+    ColumnSpec,
+    Compare,
+    Contract,
+    CsvDialect,
+    Expression,
+    ParquetOptions,
+    RowCount,
+    TableChecks,
+)
 from pipecheck.contract.table_diff import TABLE_KEYS
 
 BASE: dict[str, Any] = {
@@ -332,7 +341,8 @@ ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "desc
 def test_every_model_key_changed_alone_is_reported() -> None:
     assert set(ALTERED_COLUMN) | set(ALTERED_STRING) | set(ALTERED_DATETIME) == set(ColumnSpec.model_fields)
     assert set(ALTERED_CSV) == set(CsvDialect.model_fields)
-    assert set(ALTERED_TOP) | {"csv", "columns", "checks"} == set(Contract.model_fields)
+    assert set(ALTERED_TOP) | {"csv", "parquet", "columns", "checks"} == set(Contract.model_fields)
+    assert set(ParquetOptions.model_fields) == {"storage_mismatch"}
     assert set(ALTERED_COMPARE) == set(Compare.model_fields)
     assert set(ALTERED_EXPRESSION) == set(Expression.model_fields)
     assert set(RowCount.model_fields) == {"min", "max"}
@@ -368,6 +378,7 @@ def test_every_model_key_changed_alone_is_reported() -> None:
             )
         )
     cases.append((make(), make(checks={"unique_together": [["id", "day"]]}), "checks.unique_together"))
+    cases.append((make(), make(parquet={"storage_mismatch": "error"}), "parquet.storage_mismatch"))
     for old, new, kind in cases:
         assert kind in {c.kind for c in diff_contracts(old, new)}, kind
 
@@ -461,3 +472,12 @@ def _key(change: Change, *, reverse: bool = False) -> tuple[str, str | None, str
         kind = {"column_added": "column_removed", "column_removed": "column_added"}.get(kind, kind)
         before, after = after, before
     return kind, change.column, before, after
+
+
+def test_parquet_storage_mismatch_made_an_error_breaks_producers_and_back_consumers() -> None:
+    strict = only(make(), make(parquet={"storage_mismatch": "error"}))
+    assert (strict.kind, strict.producers, strict.consumers) == ("parquet.storage_mismatch", True, False)
+    loose = only(make(parquet={"storage_mismatch": "error"}), make())
+    assert (loose.producers, loose.consumers) == (False, True)
+    quiet = only(make(), make(parquet={"storage_mismatch": "ignore"}))  # a warning fails no file either way
+    assert (quiet.producers, quiet.consumers) == (False, False)
