@@ -19,6 +19,8 @@ from pipecheck.compile import CompiledContract
 from pipecheck.executor import ordered_map
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
+from pipecheck.profile import FileProfile, ProfilePart
+from pipecheck.profile_format import SchemaColumn
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Batch, Checkpoint, Place, Reader, ReadOptions
 from pipecheck.readers.registry import data_suffix, open_reader
@@ -33,6 +35,8 @@ MAX_EXAMPLE_CHARS = 1000
 
 # Called after each batch with (file, bytes done, bytes in all, rows so far).
 ProgressSink = Callable[[str, int, int | None, int], None]
+# Called once a file was read to the end, with its statistics (snapshot, validate --baseline).
+ProfileSink = Callable[[FileProfile], None]
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Options:
     progress: ProgressSink | None = None
     workers: int = 2  # checking threads per file
     ahead: int = 2  # batches in flight beyond the one being merged
+    profile: ProfileSink | None = None  # gather column statistics in the same pass
 
 
 def validate_file(
@@ -99,7 +104,8 @@ def _validate(
         findings += storage.findings
         present = {name: present[name] for name in storage.readable}
     wanted = {compiled.columns[name].internal: position for name, position in present.items()}
-    plan = plan_checks(compiled, list(present), text=reader.text, max_examples=options.max_examples)
+    profiled = options.profile is not None
+    plan = plan_checks(compiled, list(present), text=reader.text, max_examples=options.max_examples, profile=profiled)
     keys = {key: KeyStore(scratch) for key, _ in plan.keys}
     try:
         tally, stopped_early = _read_and_check(reader, compiled, plan, wanted, keys, options, report)
@@ -108,6 +114,14 @@ def _validate(
         for store in keys.values():
             store.close()
     report.rows = tally.rows + reader.unchecked_rows()
+    if options.profile is not None and not stopped_early and plan.profile is not None:
+        stored = [str(schema.field(i).type) if schema is not None else "text" for i in range(len(names))]
+        columns = tuple(
+            SchemaColumn(name=n, type=_typed_as(compiled, n), stored=s) for n, s in zip(names, stored, strict=True)
+        )
+        options.profile(
+            FileProfile(report.path, reader.format, tally.rows, columns, plan.profile, tally.profile or ProfilePart())
+        )
     wanted_rows = tally.wanted_rows() | {o for d in duplicates for o in d.ordinals}
     places = reader.locate(wanted_rows)
     value_findings = _value_findings(tally, compiled, places, duplicates, stopped_early)
@@ -146,6 +160,11 @@ def _read_and_check(
     finally:
         results.close()
     return tally, False
+
+
+def _typed_as(compiled: CompiledContract, name: str) -> str | None:
+    column = compiled.columns.get(name)
+    return column.spec.type if column is not None else None
 
 
 def _check(plan: CheckPlan, batch: Batch) -> tuple[Checkpoint, Partial]:
