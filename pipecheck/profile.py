@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pipecheck.profile_format import PROBABILITIES, Categories, ColumnProfile, Lengths, Numbers, SchemaColumn
+from pipecheck.profile_format import (
+    PROBABILITIES,
+    Categories,
+    ColumnProfile,
+    Lengths,
+    Numbers,
+    Profile,
+    SchemaColumn,
+    Source,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -262,6 +271,7 @@ def summarize(column: ProfiledColumn, part: ColumnPart) -> ColumnProfile:
         categories = Categories(values=kept, exact=exact, other=part.counters.total - sum(kept.values()))
         if part.counters.exact:
             distinct = len(ranked)
+    distinct = min(distinct, part.values.n if column.type in NUMERIC else part.rows - part.nulls - part.invalid)
     if column.type == "string" and part.values.n:
         lengths = Lengths(min=int(part.values.low), max=int(part.values.high), mean=part.values.mean)
     return ColumnProfile(
@@ -286,3 +296,24 @@ class FileProfile:
     schema: tuple[SchemaColumn, ...]
     columns: tuple[ProfiledColumn, ...]
     part: ProfilePart
+
+
+def build_profile(files: list[FileProfile], contract: str, version: str) -> Profile:
+    """One profile of the files (read with one contract): the first file's schema, statistics merged."""
+    import datetime as dt
+
+    merged = ProfilePart()
+    for file in files:
+        merged = merged.merge(file.part)
+    described = {c.name: c for file in files for c in file.columns}
+    columns = {name: summarize(described[name], part) for name, part in merged.columns.items()}
+    return Profile(
+        pipecheck_profile=1,
+        pipecheck=version,
+        created=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        contract=contract,
+        rows=sum(f.rows for f in files),
+        sources=[Source(path=f.path, rows=f.rows, format=f.file_format) for f in files],
+        schema_=list(files[0].schema) if files else [],
+        columns=columns,
+    )

@@ -4,6 +4,7 @@ the single source of its published JSON Schema, and loading one with one-line er
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -102,7 +103,12 @@ def profile_json_schema() -> dict[str, Any]:
 
 
 def dump_profile(profile: Profile) -> str:
-    return json.dumps(profile.model_dump(by_alias=True, exclude_none=True), indent=1, ensure_ascii=False) + "\n"
+    """Indented JSON with each list of numbers on one line (a quantile grid is 201 of them)."""
+    text = json.dumps(profile.model_dump(by_alias=True, exclude_none=True), indent=1, ensure_ascii=False)
+    return _NUMBER_LIST.sub(lambda found: "[" + ", ".join(found.group(1).split()).replace(",,", ",") + "]", text) + "\n"
+
+
+_NUMBER_LIST = re.compile(r"\[\s*((?:-?[0-9][0-9.eE+-]*,?\s*)+)\]")
 
 
 def load_profile(path: Path, shown: str) -> Profile:

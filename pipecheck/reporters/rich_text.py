@@ -61,7 +61,19 @@ def _file(console: Console, file: FileReport, context: RenderContext) -> None:
     for finding in file.findings:
         table.add_row(*_cells(finding))
     console.print(table)
+    _drift_views(console, file)
     console.print()
+
+
+def _drift_views(console: Console, file: FileReport) -> None:
+    """Per drifted column, the baseline and current distributions side by side."""
+    from pipecheck.reporters.drift_view import drift_view
+
+    views = [view for view in map(drift_view, file.findings) if view is not None]
+    if views:
+        console.print(Text("drift, baseline against current:", style="bold"))
+    for view in views:
+        console.print(view)
 
 
 def _cells(finding: Finding) -> list[Text]:
