@@ -26,10 +26,10 @@ from pipecheck.profile_format import ColumnProfile, Profile
 
 # metric -> (warn, error)
 DEFAULT_LEVELS: dict[str, tuple[float | None, float | None]] = {
-    "wasserstein": (0.1, 0.5),
+    "wasserstein": (0.08, 0.4),
     "psi": (0.1, 0.25),
     "ks": (0.1, 0.2),
-    "l_infinity": (0.05, 0.2),
+    "l_infinity": (0.04, 0.15),
     "jensen_shannon": (0.1, 0.2),
     "null_rate": (0.02, 0.1),
     "new_category": (0.0, 0.05),

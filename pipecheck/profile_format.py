@@ -70,7 +70,7 @@ class ColumnProfile(_Frozen):
 
 class SchemaColumn(_Frozen):
     name: str
-    type: str | None = Field(description="The contract's type; null for a column the contract does not name.")
+    type: str | None = Field(None, description="The contract's type; absent for a column the contract does not name.")
     stored: str = Field(description="How the file stores it: 'text' for CSV/JSON Lines, the Arrow type for Parquet.")
 
 

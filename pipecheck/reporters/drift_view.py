@@ -24,7 +24,7 @@ def drift_view(finding: Finding) -> Text | None:
     out.append(f"({finding.metric} {finding.value:.3g})\n", style="dim")
     if details.get("kind") == "numbers":
         baseline, current = details["baseline"], details["current"]
-        top = max(max(baseline), max(current)) or 1.0
+        top = max(*baseline, *current) or 1.0
         edges = details["edges"]
         out.append("    baseline ", style="dim")
         out.append(f"[{_bars(baseline, top)}]", style="cyan")
