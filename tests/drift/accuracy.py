@@ -129,7 +129,6 @@ def table(sizes: list[int], seeds: dict[int, int], pairs: dict[int, int]) -> str
 
 if __name__ == "__main__":
     sizes = [1_000, 10_000, 100_000, 1_000_000]
-    sys.stdout.write(
-        table(sizes, {1_000: 50, 10_000: 20, 100_000: 10, 1_000_000: 3}, {1_000: 200, 10_000: 100, 100_000: 30, 1_000_000: 10})
-        + "\n"
-    )
+    seeds = {1_000: 50, 10_000: 20, 100_000: 10, 1_000_000: 3}
+    pairs = {1_000: 200, 10_000: 100, 100_000: 30, 1_000_000: 10}
+    sys.stdout.write(table(sizes, seeds, pairs) + "\n")
