@@ -10,6 +10,7 @@ within the KLL sketch's rank error (tests/test_profile.py pins each).
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -63,8 +64,10 @@ class Moments:
     def of(cls, values: np.ndarray) -> Moments:
         if not len(values):
             return cls()
-        mean = float(values.mean())
-        return cls(len(values), mean, float(((values - mean) ** 2).sum()), float(values.min()), float(values.max()))
+        with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308: summarize clamps the infinities
+            mean = float(values.mean())
+            m2 = float(((values - mean) ** 2).sum())
+        return cls(len(values), mean, m2, float(values.min()), float(values.max()))
 
     def merge(self, other: Moments) -> Moments:
         if not other.n:
@@ -246,6 +249,13 @@ def distinct_estimate(registers: bytes) -> int:
     return round(estimate)
 
 
+def _finite(value: float) -> float:
+    """A moment of values near the float limit, which overflowed, as the largest float of its sign."""
+    if math.isnan(value):
+        return sys.float_info.max
+    return max(-sys.float_info.max, min(sys.float_info.max, value))
+
+
 def summarize(column: ProfiledColumn, part: ColumnPart) -> ColumnProfile:
     """The column's statistics as written to a profile."""
     numbers = categories = lengths = None
@@ -260,8 +270,8 @@ def summarize(column: ProfiledColumn, part: ColumnPart) -> ColumnProfile:
             unit=UNITS[column.type],
             min=part.values.low,
             max=part.values.high,
-            mean=part.values.mean,
-            std=part.values.std,
+            mean=_finite(part.values.mean),
+            std=_finite(part.values.std),
             quantiles=quantiles,
         )
     if part.counters is not None:

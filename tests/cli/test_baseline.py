@@ -128,3 +128,18 @@ def test_a_real_process_snapshots_and_compares(tmp_path: Path) -> None:
     result = run_subprocess("validate", SAMPLE / "orders_drifted.csv", "-c", CONTRACT, "--baseline", base)
     assert result.exit_code == 1 and "drift, baseline against current:" in result.stdout
     assert "wasserstein" in result.stdout and "Traceback" not in result.stderr
+
+
+def test_values_near_the_float_limit_and_constant_columns_profile_and_compare(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    contract = tmp_path / "u.yaml"
+    contract.write_text('contract: u\ncolumns:\n  "é x": {type: float, nullable: true}\n  k: {type: string}\n')
+    (tmp_path / "huge.csv").write_text('"é x",k\n1e308,b\n-1e308,b\n7,c\n')
+    (tmp_path / "const.csv").write_text('"é x",k\n5,a\n5,a\n5,a\n')
+    for name in ("huge", "const"):
+        made = cli("snapshot", tmp_path / f"{name}.csv", "-c", contract, "-o", tmp_path / f"{name}.json")
+        assert made.exit_code == 0, made.stderr
+    for base, data in [("huge", "const"), ("const", "huge"), ("huge", "huge")]:
+        result = cli("validate", tmp_path / f"{data}.csv", "-c", contract, "--baseline", tmp_path / f"{base}.json")
+        assert result.exit_code == 0 and not result.stderr, (base, data, result.stderr)

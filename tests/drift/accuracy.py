@@ -29,9 +29,7 @@ def profile_of(x: np.ndarray, s: np.ndarray) -> Profile:
     columns = (ProfiledColumn("x", "c0", "float"), ProfiledColumn("s", "c1", "string"))
     part = None
     for start in range(0, len(x), BATCH):
-        frame = pl.DataFrame(
-            {"c0": x[start : start + BATCH], "c1": s[start : start + BATCH]}, nan_to_null=True
-        )
+        frame = pl.DataFrame({"c0": x[start : start + BATCH], "c1": s[start : start + BATCH]}, nan_to_null=True)
         piece = profile_batch(columns, frame)
         part = piece if part is None else part.merge(piece)
     assert part is not None
