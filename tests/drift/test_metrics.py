@@ -36,7 +36,8 @@ def test_grid_statistics_match_the_samples(shift: float, scale: float) -> None:
     deciles = np.quantile(a, np.linspace(0.1, 0.9, 9))
     share_a = np.diff(np.searchsorted(np.sort(a), deciles, side="right"), prepend=0, append=len(a)) / len(a)
     share_b = np.diff(np.searchsorted(np.sort(b), deciles, side="right"), prepend=0, append=len(b)) / len(b)
-    assert m.psi_numbers(qa.quantiles, qb.quantiles) == pytest.approx(m.psi(share_a, share_b), abs=0.01)
+    exact = m.psi(share_a, share_b)  # the 0.5 % grid reads bin shares to within a step: 5 %
+    assert m.psi_numbers(qa.quantiles, qb.quantiles) == pytest.approx(exact, rel=0.05, abs=0.005)
 
 
 def test_category_statistics_match_their_definitions() -> None:
