@@ -22,6 +22,11 @@ demo: $(VENV)/.installed
 	@$(PIPECHECK) validate sample_data/orders_bad.csv; code=$$?; \
 	  if [ $$code -ne 1 ]; then echo "expected exit 1 (violations), got $$code"; exit 1; fi; \
 	  echo "(exit 1: the file violates its contract, as expected)"
+	@echo
+	@echo "== a file that holds its contract but drifted from its baseline (exit 1 expected) =="
+	@$(PIPECHECK) validate sample_data/orders_drifted.csv --baseline baselines/orders.json; code=$$?; \
+	  if [ $$code -ne 1 ]; then echo "expected exit 1 (drift), got $$code"; exit 1; fi; \
+	  echo "(exit 1: amounts, statuses and countries moved from baselines/orders.json, as expected)"
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check pipecheck tests bench

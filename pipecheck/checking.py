@@ -18,6 +18,7 @@ import polars as pl
 
 from pipecheck.compile import CompiledColumn, CompiledContract, CompiledRule
 from pipecheck.parsing import POLARS_TYPES, parse_expr
+from pipecheck.profile import ProfiledColumn, ProfilePart, profile_batch
 from pipecheck.storage_types import shown_stored, stored_values
 
 ORDINAL = "__ordinal__"
@@ -42,6 +43,7 @@ class Partial:
     hits: tuple[Hits, ...] = ()
     keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
     unevaluated: tuple[tuple[int, str], ...] = ()  # (rule id, why) for expressions that failed to run
+    profile: ProfilePart | None = None  # column statistics, when the plan asks for them (profile.py)
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,12 @@ class CheckPlan:
     compiled: CompiledContract
     conditions: tuple[pl.Expr, ...] = ()  # `expression` rules: their masks, over contract names
     condition_inputs: tuple[pl.Expr, ...] = ()  # the typed columns they read, renamed to contract names
+    profile: tuple[ProfiledColumn, ...] | None = None  # columns to gather statistics of (snapshot, --baseline)
 
 
-def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: bool, max_examples: int) -> CheckPlan:
+def plan_checks(
+    compiled: CompiledContract, present: Sequence[str], *, text: bool, max_examples: int, profile: bool = False
+) -> CheckPlan:
     """The plan for batches holding these contract columns (as internal names) as text or typed."""
     wanted = set(present)
     columns = tuple(column for name, column in compiled.columns.items() if name in wanted)
@@ -93,6 +98,7 @@ def plan_checks(compiled: CompiledContract, present: Sequence[str], *, text: boo
         compiled=compiled,
         conditions=tuple(r.condition.alias(r.mask) for r in with_condition if r.condition is not None and r.mask),
         condition_inputs=tuple(pl.col(compiled.columns[n].internal).alias(n) for n in read),
+        profile=tuple(ProfiledColumn(c.name, c.internal, c.spec.type) for c in columns) if profile else None,
     )
 
 
@@ -105,6 +111,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     else:
         specs = {c.internal: c.spec for c in plan.columns}
         typed = stored_values(frame.select(list(specs)), specs)
+    profile = profile_batch(plan.profile, typed) if plan.profile is not None else None
     unevaluated: list[tuple[int, str]] = []
     if plan.conditions:
         # `expression` rules name columns as the contract does: evaluated on those columns alone.
@@ -128,7 +135,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
         for key, internal in plan.keys
     )
-    return Partial(rows=frame.height, hits=tuple(hits), keys=keys, unevaluated=tuple(unevaluated))
+    return Partial(rows=frame.height, hits=tuple(hits), keys=keys, unevaluated=tuple(unevaluated), profile=profile)
 
 
 def _conditions_one_by_one(plan: CheckPlan, inputs: pl.LazyFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:

@@ -152,6 +152,12 @@ def validate(
             help="DATA are contracts that changed: validate the project's tracked data files they govern.",
         ),
     ] = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", metavar="PROFILE", help="Also report drift and schema changes against this profile."
+        ),
+    ] = None,
 ) -> None:
     """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
     from pipecheck.config import load_settings
@@ -191,10 +197,55 @@ def validate(
                 progress=progress,
                 on_file=file_done,
                 contracts_changed=contracts_changed,
+                baseline=baseline,
             )
         )
     emit(report, targets, color=_color(no_color), quiet=quiet, hook=hook, streamed=streamed)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
+
+
+@app.command(cls=_PlainHelp)
+@_reports_errors
+def snapshot(
+    data: Annotated[
+        list[str] | None,
+        typer.Argument(help="CSV, JSON Lines or Parquet files of one contract.", show_default=False, metavar="DATA"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Where to write the profile (JSON).")
+    ] = None,
+    contract: Annotated[
+        Path | None, typer.Option("--contract", "-c", metavar="FILE", help="Contract to read the files with.")
+    ] = None,
+    schemas: Annotated[Path | None, typer.Option("--schemas", metavar="DIR", help="Directory of contracts.")] = None,
+    print_schema: Annotated[bool, typer.Option("--schema", help="Print the profile's JSON Schema and exit.")] = False,
+) -> None:
+    """Record a profile of data files (schema and column statistics) for validate --baseline."""
+    from pipecheck.output import Target, check_writable, write_atomically
+    from pipecheck.profile_format import dump_profile, profile_json_schema
+
+    if print_schema:
+        typer.echo(json.dumps(profile_json_schema(), indent=2))
+        return
+    if not data:
+        raise UsageError("snapshot: give the data files to profile", hint="pipecheck snapshot DATA... -o FILE")
+    if output is None:
+        raise UsageError("snapshot: give the profile's path with --output/-o", hint="e.g. -o baselines/orders.json")
+    from pipecheck.config import load_settings
+    from pipecheck.runner import Request
+    from pipecheck.snapshot import snapshot as record
+
+    check_writable([Target("profile", output)])
+    settings = load_settings(Path.cwd(), {"schemas": schemas})
+    profile, reports = record(Request(paths=data, settings=settings, contract=contract))
+    text = dump_profile(profile)
+    write_atomically(output, text)
+    failing = sum(1 for r in reports if not r.ok)
+    note = f"; {failing} file(s) violate the contract (see 'pipecheck validate')" if failing else ""
+    typer.echo(
+        f"{output}: profile of {len(reports)} file(s), {profile.rows:,} rows, "
+        f"{len(profile.columns)} column(s), {len(text.encode()) / 1024:.1f} KB{note}"
+    )
 
 
 @app.command(cls=_PlainHelp)

@@ -23,6 +23,8 @@ from pipecheck.datasets import combine, dataset_layout, partition_values
 from pipecheck.executor import ordered_map
 from pipecheck.findings import Example, FileReport, Finding, Severity
 from pipecheck.header import HeaderMatch, match_header
+from pipecheck.profile import FileProfile, ProfilePart
+from pipecheck.profile_format import SchemaColumn
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Place, Reader, ReadOptions, Work
 from pipecheck.readers.dataset import Member, PartitionedReader
@@ -38,6 +40,8 @@ MAX_EXAMPLE_CHARS = 1000
 
 # Called after each batch with (file, bytes done, bytes in all, rows so far).
 ProgressSink = Callable[[str, int, int | None, int], None]
+# Called once a file was read to the end, with its statistics (snapshot, validate --baseline).
+ProfileSink = Callable[[FileProfile], None]
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Options:
     progress: ProgressSink | None = None
     workers: int = 2  # checking threads per file
     ahead: int = 2  # batches in flight beyond the one being merged
+    profile: ProfileSink | None = None  # gather column statistics in the same pass
 
 
 def validate_file(
@@ -120,6 +125,7 @@ class _Pass:
         self.incomplete = False  # some rows could not be read: the row count is not the dataset's
         self.total_bytes: int | None = None
         self.done_bytes = 0
+        self.schema_columns: tuple[SchemaColumn, ...] | None = None  # the first file's, for its profile
 
     def member(self, path: Path, member: Member | None) -> None:
         """Read and check one file (or one member of a dataset); its failures become its findings."""
@@ -174,7 +180,16 @@ class _Pass:
         plan_key = (tuple(present), reader.text)
         if plan_key not in self.plans:
             self.plans[plan_key] = plan_checks(
-                compiled, list(present), text=reader.text, max_examples=self.options.max_examples
+                compiled,
+                list(present),
+                text=reader.text,
+                max_examples=self.options.max_examples,
+                profile=self.options.profile is not None,
+            )
+        if self.schema_columns is None:
+            stored = [str(schema.field(i).type) if schema is not None else "text" for i in range(len(names))]
+            self.schema_columns = tuple(
+                SchemaColumn(name=n, type=_typed_as(compiled, n), stored=s) for n, s in zip(names, stored, strict=True)
             )
         first = self.tally.rows
         try:
@@ -228,6 +243,13 @@ class _Pass:
         else:
             own = combine(self.found, report.members, self.options.max_examples)
         report.findings += self.layout_findings + own + values
+        profiled = next((plan.profile for plan in self.plans.values() if plan.profile is not None), None)
+        if self.options.profile is not None and not self.stopped and profiled is not None and self.schema_columns:
+            part = self.tally.profile or ProfilePart()
+            file_format = report.file_format or ""
+            self.options.profile(
+                FileProfile(report.path, file_format, self.tally.rows, self.schema_columns, profiled, part)
+            )
 
     def _locate(self, ordinals: set[int]) -> dict[int, Place]:
         """Row (and line) of checked-row ordinals, within the member holding each."""
@@ -247,6 +269,11 @@ class _Pass:
     def close(self) -> None:
         for store in self.keys.values():
             store.close()
+
+
+def _typed_as(compiled: CompiledContract, name: str) -> str | None:
+    column = compiled.columns.get(name)
+    return column.spec.type if column is not None else None
 
 
 def _explain_partition_columns(findings: list[Finding], member: Member) -> None:

@@ -56,3 +56,9 @@ class ContractError(PipecheckError):
     def __init__(self, problems: list[ContractProblem]) -> None:
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+
+class UnreadableData(PipecheckError):
+    """A data file a command needs whole (snapshot) could not be read to its end."""
+
+    exit_code = ExitCode.VIOLATIONS

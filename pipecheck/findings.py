@@ -102,6 +102,12 @@ class Finding:
     examples: list[Example] = field(default_factory=list)
     hint: str | None = None
     scope: str = "data"  # "header": about the file's columns (reporters may group those)
+    # drift and schema_change findings: the statistic, its value, the threshold it reached, and what
+    # the terminal shows side by side (baseline and current shares)
+    metric: str | None = None
+    value: float | None = None
+    threshold: float | None = None
+    details: dict[str, Any] | None = None
 
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
@@ -125,6 +131,10 @@ class Finding:
         }
         if self.hint:
             out["hint"] = self.hint
+        if self.metric is not None:
+            out.update(metric=self.metric, value=self.value, threshold=self.threshold)
+        if self.details is not None:
+            out["details"] = self.details
         return out
 
 

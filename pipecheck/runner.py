@@ -19,7 +19,9 @@ from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageE
 from pipecheck.findings import FileReport, RunReport, Severity
 
 if TYPE_CHECKING:
-    from pipecheck.engine import ProgressSink
+    from pipecheck.engine import Options, ProgressSink
+    from pipecheck.profile_format import Profile
+    from pipecheck.scratch import Scratch
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Request:
     progress: ProgressSink | None = None
     on_file: Callable[[FileReport], None] | None = None  # each file's report as it is known, in input order
     contracts_changed: bool = False  # paths are contracts: validate the project's data files they govern
+    baseline: Path | None = None  # a profile to compare every file with (else the contract's drift.baseline)
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -147,12 +150,19 @@ def run(request: Request) -> RunReport:
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress
     )
+    baselines = _baselines(request, settings, {c: compiled[c] for _, c in plan})
 
     with Scratch() as scratch:
 
         def one(item: tuple[Path, Path]) -> FileReport:
             path, contract_path = item
-            return validate_file(path, str(path), compiled[contract_path], _display(contract_path), options, scratch)
+            if contract_path not in baselines:
+                return validate_file(
+                    path, str(path), compiled[contract_path], _display(contract_path), options, scratch
+                )
+            return _against_baseline(
+                path, compiled[contract_path], contract_path, baselines[contract_path], options, scratch
+            )
 
         jobs = request.jobs or os.cpu_count() or 1
         files: list[FileReport] = []
@@ -183,3 +193,55 @@ def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:
     for contract in contracts:
         catalog.load(contract)  # a broken contract is a contract error here, as in `pipecheck lint`
     return governed_files(contracts, project_files(request.settings.root), catalog.governing)
+
+
+def _baselines(
+    request: Request, settings: Settings, compiled: dict[Path, CompiledContract]
+) -> dict[Path, tuple[Profile, str]]:
+    """The baseline profile of each contract's files (--baseline, else the contract's drift.baseline),
+    loaded before any data is read; a baseline of another contract is a usage error."""
+    from pipecheck.profile_format import load_profile
+
+    out: dict[Path, tuple[Profile, str]] = {}
+    loaded: dict[Path, Profile] = {}
+    for contract_path, contract in compiled.items():
+        written = contract.contract.drift.baseline
+        path = request.baseline or (settings.root / written if written else None)
+        if path is None:
+            continue
+        shown = _display(path)
+        if path not in loaded:
+            loaded[path] = load_profile(path, shown)
+        profile = loaded[path]
+        if profile.contract != contract.name:
+            raise UsageError(
+                f"{shown}: a baseline of contract {profile.contract!r}; "
+                f"{_display(contract_path)} is contract {contract.name!r}",
+                hint="record a baseline of this contract's data with 'pipecheck snapshot'",
+            )
+        out[contract_path] = (profile, shown)
+    return out
+
+
+def _against_baseline(
+    path: Path,
+    compiled: CompiledContract,
+    contract_path: Path,
+    baseline: tuple[Profile, str],
+    options: Options,
+    scratch: Scratch,
+) -> FileReport:
+    """Validate a file gathering its profile in the same pass, then add its drift and schema changes."""
+    import dataclasses
+
+    from pipecheck.drift import compare
+    from pipecheck.engine import validate_file
+    from pipecheck.profile import FileProfile, build_profile
+
+    read: list[FileProfile] = []
+    with_profile = dataclasses.replace(options, profile=read.append)
+    report = validate_file(path, str(path), compiled, _display(contract_path), with_profile, scratch)
+    if read:
+        current = build_profile(read, compiled.name, __version__)
+        report.findings += compare(baseline[0], current, compiled.contract, baseline[1])
+    return report

@@ -10,6 +10,7 @@ import heapq
 from dataclasses import dataclass, field
 
 from pipecheck.checking import Partial
+from pipecheck.profile import ProfilePart
 
 
 @dataclass(frozen=True, order=True)
@@ -25,6 +26,7 @@ class Tally:
     counts: dict[int, int] = field(default_factory=dict)  # rule id -> failing rows
     samples: dict[int, tuple[Sample, ...]] = field(default_factory=dict)  # rule id -> lowest failing rows
     unevaluated: dict[int, str] = field(default_factory=dict)  # rule id -> why it could not run (first batch's)
+    profile: ProfilePart | None = None  # column statistics, when the plan gathers them
 
     @classmethod
     def of(cls, partial: Partial, first_row: int, max_examples: int) -> Tally:
@@ -34,7 +36,7 @@ class Tally:
             h.rule: tuple(Sample(first_row + o, v) for o, v in zip(h.offsets, h.values, strict=True))[:max_examples]
             for h in partial.hits
         }
-        return cls(max_examples, partial.rows, counts, samples, dict(partial.unevaluated))
+        return cls(max_examples, partial.rows, counts, samples, dict(partial.unevaluated), partial.profile)
 
     def merge(self, other: Tally) -> Tally:
         counts = dict(self.counts)
@@ -45,7 +47,8 @@ class Tally:
             mine = samples.get(rule, ())
             samples[rule] = tuple(heapq.merge(mine, theirs))[: self.max_examples] if mine else theirs
         unevaluated = other.unevaluated | self.unevaluated if other.unevaluated else self.unevaluated
-        return Tally(self.max_examples, self.rows + other.rows, counts, samples, unevaluated)
+        profile = self.profile.merge(other.profile) if self.profile and other.profile else self.profile or other.profile
+        return Tally(self.max_examples, self.rows + other.rows, counts, samples, unevaluated, profile)
 
     def wanted_rows(self) -> set[int]:
         return {s.row for samples in self.samples.values() for s in samples}

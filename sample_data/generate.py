@@ -49,6 +49,20 @@ def good_rows(n: int, seed: int = 7) -> list[dict[str, str]]:
     return rows
 
 
+def drifted_rows(n: int, seed: int = 13) -> list[dict[str, str]]:
+    """Rows that still hold the contract but have drifted from orders.csv (the `make demo` drift case):
+    larger amounts, most orders paid, a country never seen before, more rows without a note."""
+    rng = random.Random(seed)
+    rows = good_rows(n, seed=seed)
+    for row in rows:
+        row["amount"] = f"{rng.uniform(300, 1400):.2f}"
+        row["status"] = rng.choices(["new", "paid", "shipped"], weights=[15, 70, 15])[0]
+        if row["status"] != "shipped":
+            row["ship_date"] = ""
+        row["country"] = rng.choices(["DE", "FR", "US", "GB", "NL", "ES"], weights=[18, 18, 18, 18, 18, 10])[0]
+    return rows
+
+
 def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -59,6 +73,7 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def main() -> None:
     rows = good_rows(200)
     write_csv(HERE / "orders.csv", COLUMNS, [[r[c] for c in COLUMNS] for r in rows])
+    write_csv(HERE / "orders_drifted.csv", COLUMNS, [[r[c] for c in COLUMNS] for r in drifted_rows(200)])
 
     bad = [dict(r) for r in good_rows(40, seed=11)]
     bad[2]["order_id"] = "12.5"  # type

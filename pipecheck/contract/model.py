@@ -33,6 +33,48 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+DriftMetric = Literal["wasserstein", "psi", "ks", "l_infinity", "jensen_shannon"]
+NUMBER_METRICS = ("wasserstein", "psi", "ks")
+CATEGORY_METRICS = ("l_infinity", "psi", "jensen_shannon")
+Threshold = Annotated[StrictInt | StrictFloat, Field(ge=0, allow_inf_nan=False)]
+
+
+class Thresholds(_Strict):
+    """From `warn` on a change is a warning, from `error` on an error; null turns a level off."""
+
+    warn: Threshold | None = Field(None, description="Smallest value reported as a warning.")
+    error: Threshold | None = Field(None, description="Smallest value reported as an error.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.warn is not None and self.error is not None and self.warn > self.error:
+            raise ValueError(f"warn ({self.warn}) is greater than error ({self.error})")
+        return self
+
+
+class MetricThresholds(Thresholds):
+    metric: DriftMetric | None = Field(None, description="The drift statistic (see the README).")
+
+
+class ColumnDrift(MetricThresholds):
+    """A column's drift settings (over the contract's `drift:` defaults)."""
+
+    null_rate: Thresholds | None = Field(None, description="Change of the null fraction (0.05: 5 points).")
+    new_category: Thresholds | None = Field(None, description="Share of rows in values the baseline never had.")
+
+
+class ContractDrift(_Strict):
+    """Drift against a baseline profile (`pipecheck snapshot`): defaults for every column."""
+
+    baseline: str | None = Field(None, description="Baseline profile, relative to the config root.")
+    numbers: MetricThresholds | None = Field(None, description="Integer and float columns (and dates that opt in).")
+    categories: MetricThresholds | None = Field(None, description="String and boolean columns with few values.")
+    null_rate: Thresholds | None = None
+    new_category: Thresholds | None = None
+    dataset: Thresholds | None = Field(None, description="Share of compared columns that drifted.")
+    schema_change: Severity = Field("warning", description="Severity of columns added, removed, retyped, moved.")
+
+
 class ColumnSpec(_Strict):
     """The rules one column must satisfy."""
 
@@ -58,6 +100,9 @@ class ColumnSpec(_Strict):
         None, description="datetime only: values must (aware) or must not (naive) carry an offset."
     )
     severity: Literal["error", "warning"] = Field("error", description="warning: reported, does not fail.")
+    drift: ColumnDrift | StrictBool | None = Field(
+        None, description="Drift against a baseline: settings, false (off) or true (on for dates and unique columns)."
+    )
     description: str | None = None
 
     @field_validator("pattern")
@@ -452,6 +497,7 @@ class Contract(_Strict):
     ordered: StrictBool = False
     columns: dict[str, ColumnSpec]
     checks: TableChecks = Field(default_factory=TableChecks)
+    drift: ContractDrift = Field(default_factory=ContractDrift, description="Drift against a baseline profile.")
 
     @field_validator("version", mode="before")
     @classmethod
@@ -480,9 +526,27 @@ class Contract(_Strict):
             message = _expression_problem(expression.sql, self.columns)
             if message is not None:
                 problems.append((("checks", "expression", i, "sql"), message))
+        problems += _drift_problems(self)
         if problems:
             raise CheckProblems(problems)
         return self
+
+
+def _drift_problems(contract: Contract) -> list[tuple[Location, str]]:
+    """Drift metrics that do not fit the columns they would measure, each at its `metric:` key."""
+    problems: list[tuple[Location, str]] = []
+    for key, fits, other in (("numbers", NUMBER_METRICS, "categories"), ("categories", CATEGORY_METRICS, "numbers")):
+        spec = getattr(contract.drift, key)
+        if spec is not None and spec.metric not in (None, *fits):
+            problems.append((("drift", key, "metric"), f"{spec.metric} is for {other}; use one of {', '.join(fits)}"))
+    for name, column in contract.columns.items():
+        drift = column.drift
+        if isinstance(drift, ColumnDrift) and drift.metric is not None:
+            fits = NUMBER_METRICS if column.type in (*NUMERIC_TYPES, *TEMPORAL_TYPES) else CATEGORY_METRICS
+            if drift.metric not in fits:
+                message = f"{drift.metric} does not apply to {column.type} columns; use one of {', '.join(fits)}"
+                problems.append((("columns", name, "drift", "metric"), message))
+    return problems
 
 
 def contract_json_schema() -> dict[str, Any]:

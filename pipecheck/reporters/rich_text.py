@@ -156,8 +156,20 @@ def _terminal_file(file: FileReport, context: RenderContext) -> str:
         severity = Text(f"  {finding.severity}", style="red" if finding.severity == "error" else "yellow")
         grid.add_row(severity, _terminal_finding(finding, body_width))
     console.print(grid)
+    _drift_views(console, file)
     console.print()
     return _trimmed(buffer.getvalue())
+
+
+def _drift_views(console: Console, file: FileReport) -> None:
+    """Per drifted column, the baseline and current distributions side by side."""
+    from pipecheck.reporters.drift_view import drift_view
+
+    views = [view for view in map(drift_view, file.findings) if view is not None]
+    if views:
+        console.print(Text("drift, baseline against current:", style="bold"))
+    for view in views:
+        console.print(view)
 
 
 def _terminal_finding(finding: Finding, width: int) -> Text:

@@ -72,9 +72,13 @@ def _result(file: FileReport, finding: Finding, rule_index: int) -> dict[str, An
     }
     if finding.hint:
         properties["hint"] = finding.hint
+    if finding.metric is not None:  # drift: the statistic, its value and the threshold it reached
+        properties.update(metric=finding.metric, value=finding.value, threshold=finding.threshold)
     if file.contract is not None:
         properties["contract"] = file.contract
     identity = "\x00".join((PurePath(file.path).as_posix(), finding.check, finding.column or ""))
+    if finding.metric is not None:  # one column may drift by several statistics: one alert each
+        identity += "\x00" + finding.metric
     return {
         "ruleId": finding.check,
         "ruleIndex": rule_index,
