@@ -64,12 +64,24 @@ def _reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
+            _working_directory()
             return command(*args, **kwargs)
         except PipecheckError as exc:
             _error(exc.message, exc.hint)
             raise typer.Exit(int(exc.exit_code)) from None
 
     return wrapper
+
+
+def _working_directory() -> None:
+    """Refuse to run from a deleted folder: relative paths and the project root start there."""
+    try:
+        os.getcwd()
+    except FileNotFoundError:
+        raise UsageError(
+            "the working directory no longer exists (it was deleted or moved)",
+            hint="cd to an existing folder and run pipecheck again",
+        ) from None
 
 
 def _version(value: bool) -> None:

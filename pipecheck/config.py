@@ -66,6 +66,9 @@ def find_root(start: Path) -> Root | None:
     [tool.pipecheck], a schemas/ folder or a .git (in that order within one folder); None if none."""
     for folder in [start, *start.parents]:
         candidate = folder / CONFIG_FILE
+        for named in (candidate, folder / "pyproject.toml"):
+            if named.is_dir():  # a config file in name only: going past it would pick another root
+                raise ConfigError(f"{named}: is a directory, not a config file", hint="remove or rename it")
         if candidate.is_file():
             return Root(folder, CONFIG_FILE, candidate, _read_yaml_config(candidate))
         pyproject = folder / "pyproject.toml"

@@ -93,19 +93,34 @@ def _special(path: Path) -> bool:
 
 
 def partition_values(
-    member: Member, compiled: CompiledContract, *, text: bool
+    member: Member, compiled: CompiledContract, *, text: bool, own: list[str]
 ) -> tuple[dict[str, pl.Series], list[Finding]]:
     """The member's partition columns, one value each: a value is text read under the contract's text
     rules (null_values apply; __HIVE_DEFAULT_PARTITION__ is null), handed over as text to a text
     reader and typed to a typed one. A value that does not parse is a `type` finding, its column
-    not checked in this member."""
+    not checked in this member. A folder naming a column the file holds (`own`) is a finding (Spark
+    and pyarrow refuse such a dataset): the file's values are checked, the folder's are not."""
     import polars as pl
 
     values: dict[str, pl.Series] = {}
     findings: list[Finding] = []
+    clashing: set[str] = set()
     for key, raw in member.partitions:
-        if key in values:
+        if key in values or key in clashing:
             continue  # year=1/year=2: the outer folder names the value
+        if key in own:
+            clashing.add(key)
+            findings.append(
+                Finding(
+                    "duplicate_column",
+                    f"the partition folders {key}=... name the column {key!r}, which the file holds too; "
+                    "the file's values are checked, the folder's are not",
+                    column=key,
+                    hint="rename the partition folders, or drop the column from the files",
+                    scope="header",
+                )
+            )
+            continue
         column = compiled.columns.get(key)
         as_text = pl.Series(key, [raw], pl.String)
         if column is None or text or column.spec.type == "string":

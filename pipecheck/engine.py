@@ -157,16 +157,17 @@ class _Pass:
 
     def _check_member(self, reader: Reader, member: Member | None) -> list[Finding]:
         compiled = self.compiled
-        unparsed: list[Finding] = []  # partition values that do not parse: those columns are not checked
+        unparsed: list[Finding] = []  # about partition values (those that do not parse: their columns unchecked)
         if member is not None and member.partitions:
-            values, unparsed = partition_values(member, compiled, text=reader.text)
+            own = _contained(reader.columns, reader.format)
+            values, unparsed = partition_values(member, compiled, text=reader.text, own=own)
             reader = PartitionedReader(reader, values)
         names = _contained(reader.columns, reader.format)
         header = _header(names, compiled, reader, member)
         if member is not None:
             _explain_partition_columns(header.findings, member)
         findings = header.findings + unparsed
-        skip = {f.column for f in unparsed}
+        skip = {f.column for f in unparsed if f.check == "type"}  # a partition value that does not parse
         present = {name: at for name, at in header.positions.items() if name not in skip}
         schema = _contained(reader.schema, reader.format)
         if schema is not None:

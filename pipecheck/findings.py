@@ -38,10 +38,15 @@ class Example:
             return where
         return f"{self.file} {where}" if where else self.file
 
+    @property
+    def whole_member(self) -> bool:
+        """Whether the example is a whole member file of a dataset (no row, line or value to show)."""
+        return self.value is None and self.row is None and self.line is None and self.file is not None
+
     def summary(self, value_chars: int = 40) -> str:
         """One line for humans: "row 9, line 10: '-5.0' (note)", the value cut to value_chars (see shown_value)."""
-        if self.value is None and self.row is None and self.line is None and self.file is not None:
-            return self.file  # a whole member file of a dataset
+        if self.whole_member and self.file is not None:
+            return self.file
         shown = shown_value(self.value, value_chars)
         text = f"{self.location}: {shown}" if self.location else shown
         return f"{text} ({self.note})" if self.note else text

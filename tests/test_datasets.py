@@ -284,3 +284,21 @@ def test_special_and_dangling_members_are_reported_not_waited_on(tmp_path: Path)
         messages = [f["message"] for f in file["findings"]]
         assert messages[0] == "b.parquet: not a regular file (a FIFO, socket or device); not read"
         assert messages[1].startswith("c.parquet: cannot read the file: FileNotFoundError")
+
+
+def test_a_partition_folder_naming_a_column_the_files_hold_says_so_and_checks_the_files_values(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "ds"
+    write_parquet(data / "id=5" / "p.parquet", pa.table({"id": [1, 2], "amount": [1.0, -1.0]}))
+    write_parquet(data / "id=abc" / "p.parquet", pa.table({"id": [2, 3], "amount": [1.0, 2.0]}))
+    for code, file in reports(tmp_path, data, CONTRACT):
+        assert code == 1
+        by_check = {f["check"]: f for f in file["findings"]}
+        assert set(by_check) == {"duplicate_column", "unique", "min"}, by_check
+        assert by_check["duplicate_column"]["message"].startswith("the partition folders id=... name the column 'id'")
+        assert "header 'id' appears" not in json.dumps(file), "not a header problem"
+        assert [(e["file"], e["row"]) for e in by_check["unique"]["examples"]] == [
+            ("id=5/p.parquet", 2),
+            ("id=abc/p.parquet", 1),
+        ], "the files' own ids are checked, the folder's value (abc) is not"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -131,3 +132,42 @@ def test_a_file_in_another_project_is_outside_this_root(
         assert "../other/data/ids.csv: no contract matches this file: it is outside the project root" in result.stderr
         assert str(project / "app") in result.stderr and "--contract" in result.stderr
     assert in_process(project / "other", "validate", "data/ids.csv").exit_code == 1
+
+
+def test_a_pipecheck_yaml_that_is_a_directory_is_a_config_error_not_skipped(
+    write: Write, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "pipecheck.yaml").mkdir()
+    write("schemas/ids.yaml", CONTRACT)
+    write("data/ids.csv", BAD)
+    for result in both(project / "data", monkeypatch, "config"):
+        assert result.exit_code == 2, result.stdout
+        assert (
+            result.stderr.splitlines()[0]
+            == f"pipecheck: error: {project / 'pipecheck.yaml'}: is a directory, not a config file"
+        )
+    (project / "pipecheck.yaml").rmdir()
+    (project / "pyproject.toml").mkdir()
+    for result in both(project / "data", monkeypatch, "validate", "ids.csv"):
+        assert result.exit_code == 2 and "pyproject.toml: is a directory" in result.stderr, result.stderr
+
+
+def test_a_deleted_working_directory_is_one_line_not_an_internal_error(write: Write, project: Path) -> None:
+    data = write("ids.csv", BAD)
+    contract = write("c.yaml", CONTRACT)
+    gone = project / "gone"
+    gone.mkdir()
+    script = (
+        "import os, sys; os.chdir(sys.argv[1]); os.rmdir(sys.argv[1]); from pipecheck.cli import main; "
+        "sys.exit(main(sys.argv[2:]))"
+    )
+    for args in (["validate", str(data), "-c", str(contract)], ["lint"], ["config"]):
+        process = subprocess.run(
+            [sys.executable, "-c", script, str(gone), *args], capture_output=True, text=True, check=False, timeout=60
+        )
+        assert process.returncode == 2, process.stderr
+        assert process.stderr.splitlines() == [
+            "pipecheck: error: the working directory no longer exists (it was deleted or moved)",
+            "  hint: cd to an existing folder and run pipecheck again",
+        ]
+        gone.mkdir()

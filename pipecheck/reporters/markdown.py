@@ -91,7 +91,9 @@ def _finding_row(finding: Finding) -> str:
 
 
 def _example(example: Example) -> str:
-    where = example.location
+    where = text(example.location)  # a member file's name may hold `|` or a line break
+    if example.whole_member:
+        return where
     value = "*null*" if example.value is None else code(repr(_clip(example.value)))
     out = f"{where}: {value}" if where else value
     return f"{out} ({text(example.note)})" if example.note else out

@@ -107,7 +107,7 @@ def _log_finding(file: FileReport, finding: Finding, width: int | None) -> str:
         shown = []
         for index, example in enumerate(finding.examples):
             left = len(finding.examples) - index - 1
-            used = len(f"{text} ({count}; e.g. {'; '.join(shown)}{'; ' if shown else ''}){hint}")
+            used = len(f"{text} ({count}; e.g. {'; '.join(shown)}{'; ' if shown else ''}){hint}") - (0 if count else 2)
             used += len(f"; and {left} more") if left else 0
             room = width - used - len(_example(example, 0, with_value=False))
             if shown and room < MIN_VALUE_CHARS:
@@ -115,13 +115,19 @@ def _log_finding(file: FileReport, finding: Finding, width: int | None) -> str:
             floor = MIN_VALUE_CHARS if shown else FIRST_VALUE_CHARS
             shown.append(_example(example, min(max(room, floor), LOG_VALUE_CHARS)))
     extra = f"; and {len(finding.examples) - len(shown)} more" if len(shown) < len(finding.examples) else ""
-    return f"{text} ({count}; e.g. {'; '.join(shown)}{extra}){hint}"
+    return (
+        f"{text} ({count}; e.g. {'; '.join(shown)}{extra}){hint}"
+        if count
+        else f"{text} (e.g. {'; '.join(shown)}{extra}){hint}"
+    )
 
 
 def _example(example: Example, value_chars: int, with_value: bool = True) -> str:
     """'row 9, line 10: '-5.0' (note)', every part of it on one line (without the value: its frame)."""
+    if example.whole_member:
+        return _escaped(example.location) if with_value else ""
     value = shown_value(example.value, value_chars) if with_value else ""
-    text = f"{example.location}: {value}" if example.location else value
+    text = f"{_escaped(example.location)}: {value}" if example.location else value
     return text + (f" ({_escaped(example.note)})" if example.note else "")
 
 
@@ -182,7 +188,10 @@ def _terminal_finding(finding: Finding, width: int) -> Text:
     if count and (finding.count > 1 or finding.examples):
         body.append(f" ({count})", style="dim")
     for example in finding.examples:
-        where = f"{example.location}: " if example.location else ""
+        if example.whole_member:
+            body.append("\n" + _escaped(example.location), style="dim")
+            continue
+        where = f"{_escaped(example.location)}: " if example.location else ""
         note = f" ({_escaped(example.note)})" if example.note else ""
         room = max(width - cell_len(where) - cell_len(note), MIN_VALUE_CHARS)
         body.append("\n" + where, style="dim")

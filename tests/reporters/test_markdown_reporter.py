@@ -109,3 +109,17 @@ def test_plain_text_is_not_markup(value: str) -> None:
     cell = table[1][0]
     assert _text(cell) == value
     assert list(cell) == []  # no elements: no emphasis, links, code or html
+
+
+def test_dataset_member_names_stay_in_their_cell_and_whole_members_have_no_null() -> None:
+    from pipecheck.findings import Example, Finding
+
+    findings = [
+        Finding("mixed_formats", "2 file(s) are parquet", count=2, examples=[Example(file="a.parquet")]),
+        Finding("type", "n must be an integer", column="n", examples=[Example(1, 2, "x", file="new\nl|ne`.csv")]),
+    ]
+    file = FileReport("ds", "c.yaml", findings, rows=2, contract_name="c", file_format="csv", members=3)
+    mixed, typed = _tables(render(RunReport(files=[file]), RenderContext()))[1][1:]
+    assert len(mixed) == len(typed) == 5, "a member name cannot add or split cells"
+    assert _text(mixed[4]) == "a.parquet… 1 more"
+    assert _text(typed[4]) == "newl|ne`.csv row 1, line 2: 'x'"

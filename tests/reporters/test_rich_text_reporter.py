@@ -152,3 +152,47 @@ def test_one_row_is_singular() -> None:
     file = passing_file()
     file.rows = 1
     assert render_file(file, RenderContext()).startswith("PASS data/good.csv  1 row, 0.25s  contract orders")
+
+
+def _dataset_file() -> FileReport:
+    """A dataset directory's report: a finding naming whole member files, one whose member name holds a newline."""
+    return FileReport(
+        path="ds",
+        contract="c.yaml",
+        contract_name="c",
+        rows=2,
+        file_format="csv",
+        members=3,
+        findings=[
+            Finding(
+                "mixed_formats",
+                "2 file(s) are parquet",
+                count=2,
+                examples=[Example(file="a.parquet"), Example(file="b.parquet")],
+            ),
+            Finding("type", "n must be an integer", column="n", examples=[Example(1, 2, "x", file="new\nline.csv")]),
+        ],
+    )
+
+
+@pytest.mark.parametrize("width", [None, 100])
+def test_log_layout_names_whole_member_files_without_a_null_value_or_an_empty_count(width: int | None) -> None:
+    lines = render_file(_dataset_file(), RenderContext(width=width)).splitlines()
+    assert len(lines) == 3, "one line per finding: the member's newline is escaped"
+    assert "null" not in lines[1] and "(;" not in lines[1], lines[1]
+    assert "(2 occurrences; e.g. a.parquet" in lines[1]
+    assert lines[2].endswith("(1 row; e.g. new\\nline.csv row 1, line 2: 'x')"), lines[2]
+
+
+def test_log_layout_without_a_count_has_no_empty_count() -> None:
+    file = _dataset_file()
+    file.findings = [Finding("type", "partition folder year=x", column="year", examples=[Example(value="x", file="y")])]
+    (line,) = render_file(file, RenderContext()).splitlines()[1:]
+    assert line.endswith("partition folder year=x (e.g. y: 'x')"), line
+
+
+def test_terminal_layout_names_whole_member_files_and_escapes_member_names() -> None:
+    text = render_file(_dataset_file(), RenderContext(width=80, layout="terminal"))
+    assert "null" not in text
+    assert "new\\nline.csv row 1, line 2: 'x'" in text
+    assert re.search(r"^ +a\.parquet$", text, re.MULTILINE), text
