@@ -254,6 +254,14 @@ def _description(old: ColumnSpec, new: ColumnSpec) -> Judged:
     return None if old.description == new.description else (False, False, "description changed")
 
 
+def _drift(old: ColumnSpec, new: ColumnSpec) -> Judged:
+    # Drift is judged against a recorded baseline, not a file alone: which files hold the contract
+    # does not change, only what a run with --baseline reports.
+    if old.drift == new.drift:
+        return None
+    return False, False, "drift settings changed (they judge files against a baseline, not the contract's rules)"
+
+
 _JUDGES: dict[str, Any] = {
     "type": _type,
     "format": _format,
@@ -270,6 +278,7 @@ _JUDGES: dict[str, Any] = {
     "multiple_of": _multiple_of,
     "severity": _severity,
     "description": _description,
+    "drift": _drift,
 }
 # Every ColumnSpec key has a judge here (tests/contract/test_diff.py holds this against the model).
 COLUMN_KEYS = tuple(_JUDGES)

@@ -31,6 +31,7 @@ CONTRACT_KEYS = (
     "match",
     "csv",
     "parquet",
+    "drift",
     "extra_columns",
     "ordered",
     "columns",
@@ -102,6 +103,19 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
         for key in ("contract", "version", "description")
         if getattr(old, key) != getattr(new, key)
     ]
+    if old.drift != new.drift:
+        changes.append(
+            Change(
+                "drift",
+                "drift settings changed (they judge files against a baseline, not the contract's rules)",
+                False,
+                False,
+                None,
+                old.drift.model_dump(exclude_defaults=True),
+                new.drift.model_dump(exclude_defaults=True),
+                path=("drift",),
+            )
+        )
     for glob in new.match:
         if glob not in old.match:
             changes.append(

@@ -313,6 +313,7 @@ ALTERED_COLUMN = {
     "multiple_of": {"multiple_of": 2},
     "severity": {"severity": "warning"},
     "description": {"description": "d"},
+    "drift": {"drift": False},
 }
 ALTERED_STRING = {"pattern": {"pattern": "a"}, "min_length": {"min_length": 1}, "max_length": {"max_length": 1}}
 ALTERED_DATETIME = {"format": {"format": "%Y"}, "timezone": {"timezone": "aware"}}
@@ -333,6 +334,7 @@ ALTERED_TOP = {
     "match": ["*.csv"],
     "extra_columns": "ignore",
     "ordered": True,
+    "drift": {"schema_change": "error"},
 }
 ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
 ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "description": "d"}
@@ -481,3 +483,10 @@ def test_parquet_storage_mismatch_made_an_error_breaks_producers_and_back_consum
     assert (loose.producers, loose.consumers) == (False, True)
     quiet = only(make(), make(parquet={"storage_mismatch": "ignore"}))  # a warning fails no file either way
     assert (quiet.producers, quiet.consumers) == (False, False)
+
+
+def test_drift_settings_change_breaks_no_one_they_judge_against_a_baseline() -> None:
+    column = only(make(), make({"id": {"type": "integer", "drift": False}}))
+    table = only(make(), make(drift={"schema_change": "error"}))
+    assert (column.kind, column.producers, column.consumers) == ("drift", False, False)
+    assert (table.kind, table.producers, table.consumers) == ("drift", False, False)
