@@ -14,7 +14,7 @@ import yaml
 from pipecheck.errors import ConfigError, UsageError
 
 CONFIG_FILE = "pipecheck.yaml"
-KNOWN_KEYS = {"schemas", "files", "format", "max_examples", "fail_on"}
+KNOWN_KEYS = {"schemas", "files", "format", "max_examples", "fail_on", "baselines"}
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 MARKERS = "a pipecheck.yaml, a pyproject.toml with [tool.pipecheck], a schemas/ folder or a git repository"
 
@@ -29,6 +29,7 @@ class Settings:
     format: list[str] = field(default_factory=lambda: ["rich"])
     max_examples: int = 5
     fail_on: str = "error"
+    baselines: Path | None = None  # a folder of `pipecheck snapshot` profiles, NAME.json for contract NAME
     config_file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
     marker: str | None = None  # what marked the root ("schemas/ folder", ...); None: nothing found
@@ -43,6 +44,7 @@ class Settings:
             "format": ", ".join(self.format),
             "max_examples": str(self.max_examples),
             "fail_on": self.fail_on,
+            "baselines": str(self.baselines) if self.baselines else "(none)",
         }
         # root and config_file are found, not set: say how, rather than calling them defaults.
         found = "nearest config file" if self.config_file else "no config file found"
@@ -135,6 +137,10 @@ def _apply(settings: Settings, key: str, value: Any, source: str, base: Path) ->
         if not isinstance(value, str | Path):
             raise ConfigError(f"{source}: schemas must be a path")
         settings.schemas = base / value
+    elif key == "baselines":
+        if not isinstance(value, str | Path):
+            raise ConfigError(f"{source}: baselines must be the path of a folder of profiles, got {value!r}")
+        settings.baselines = base / value
     elif key == "files":
         if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
             raise ConfigError(f"{source}: files must map globs to contract paths")

@@ -198,8 +198,9 @@ def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:
 def _baselines(
     request: Request, settings: Settings, compiled: dict[Path, CompiledContract]
 ) -> dict[Path, tuple[Profile, str]]:
-    """The baseline profile of each contract's files (--baseline, else the contract's drift.baseline),
-    loaded before any data is read; a baseline of another contract is a usage error."""
+    """The baseline profile of each contract's files: --baseline, else the contract's
+    drift.baseline, else NAME.json in the config's `baselines` folder where it exists. Loaded
+    before any data is read; a baseline of another contract is a usage error."""
     from pipecheck.profile_format import load_profile
 
     out: dict[Path, tuple[Profile, str]] = {}
@@ -207,6 +208,9 @@ def _baselines(
     for contract_path, contract in compiled.items():
         written = contract.contract.drift.baseline
         path = request.baseline or (settings.root / written if written else None)
+        if path is None and settings.baselines is not None:
+            recorded = settings.baselines / f"{contract.name}.json"
+            path = recorded if recorded.is_file() else None  # a contract without one is validated alone
         if path is None:
             continue
         shown = _display(path)

@@ -221,6 +221,7 @@ def test_config_lists_every_setting_with_its_source(
         "format": ("json", str(pyproject)),
         "max_examples": ("5", "default"),
         "fail_on": ("warning", str(pyproject)),
+        "baselines": ("(none)", "default"),
     }
 
 

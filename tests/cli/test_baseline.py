@@ -149,3 +149,30 @@ def test_values_near_the_float_limit_and_constant_columns_profile_and_compare(
     for base, data in [("huge", "const"), ("const", "huge"), ("huge", "huge")]:
         result = cli("validate", tmp_path / f"{data}.csv", "-c", contract, "--baseline", tmp_path / f"{base}.json")
         assert result.exit_code == 0 and not result.stderr, (base, data, result.stderr)
+
+
+def test_a_baselines_folder_in_the_config_gives_each_contract_its_profile(tmp_path: Path) -> None:
+    """`baselines: DIR` in pipecheck.yaml: NAME.json is contract NAME's baseline; a contract without one
+    is validated alone, and --baseline still wins."""
+    import shutil
+
+    (tmp_path / "schemas").mkdir()
+    shutil.copy(CONTRACT, tmp_path / "schemas" / "orders.yaml")
+    shutil.copy(SAMPLE / "orders_drifted.csv", tmp_path / "drifted.csv")
+    shutil.copy(SAMPLE / "orders.csv", tmp_path / "orders.csv")
+    (tmp_path / "schemas" / "other.yaml").write_text(
+        "contract: other\nmatch: [other.csv]\ncolumns: {a: {type: integer}}\n"
+    )
+    (tmp_path / "other.csv").write_text("a\n1\n")
+    (tmp_path / "pipecheck.yaml").write_text("baselines: profiles\n")
+    (tmp_path / "profiles").mkdir()
+    made = run_subprocess(
+        "snapshot", "orders.csv", "-c", "schemas/orders.yaml", "-o", "profiles/orders.json", cwd=tmp_path
+    )
+    assert made.exit_code == 0, made.stderr
+    drifted = run_subprocess("validate", "drifted.csv", "-c", "schemas/orders.yaml", "--format", "json", cwd=tmp_path)
+    assert drifted.exit_code == 1 and '"drift"' in drifted.stdout
+    alone = run_subprocess("validate", "other.csv", cwd=tmp_path)  # no profiles/other.json
+    assert alone.exit_code == 0, alone.stdout + alone.stderr
+    shown = run_subprocess("config", cwd=tmp_path)
+    assert "baselines" in shown.stdout and "profiles" in shown.stdout
