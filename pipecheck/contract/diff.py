@@ -18,13 +18,18 @@ from typing import Any
 from pipecheck.changes import Change, Position
 from pipecheck.contract.column_diff import column_changes, plain, show
 from pipecheck.contract.loader import Positions
-from pipecheck.contract.model import ColumnSpec, Contract, CsvDialect
+from pipecheck.contract.model import ColumnSpec, Contract, CsvDialect, ParquetOptions
 from pipecheck.contract.table_diff import table_changes
 
 # Every CsvDialect key is judged (tests/contract/test_diff.py holds the judged keys against the model).
 CSV_KEYS = tuple(CsvDialect.model_fields)
 # The Contract keys judged below; `columns` and `checks` by their own modules.
-CONTRACT_KEYS = ("contract", "version", "description", "match", "csv", "extra_columns", "ordered", "columns", "checks")
+CONTRACT_KEYS = (
+    *("contract", "version", "description", "match", "csv", "parquet", "extra_columns", "ordered", "columns", "checks"),
+)
+# Every ParquetOptions key is judged (a severity each: only `error` fails a file).
+PARQUET_KEYS = tuple(ParquetOptions.model_fields)
+_FAILS = {"error": 1, "warn": 0, "ignore": 0}  # a warning fails no file
 
 
 def diff_contracts(old: Contract | None, new: Contract) -> list[Change]:
@@ -46,6 +51,7 @@ def diff_contracts(old: Contract | None, new: Contract) -> list[Change]:
         ]
     changes = _contract_keys(old, new)
     changes += _dialect(old.csv, new.csv)
+    changes += _parquet(old.parquet, new.parquet)
     changes += _table_shape(old, new)
     changes += _columns(old, new)
     changes += table_changes(old, new)
@@ -171,9 +177,39 @@ def _dialect_value(dialect: CsvDialect, key: str) -> Any:
     return value
 
 
+def _parquet(old: ParquetOptions, new: ParquetOptions) -> list[Change]:
+    """A Parquet option is the severity of a finding: made `error` it breaks producers, no longer `error` consumers."""
+    changes: list[Change] = []
+    for key in PARQUET_KEYS:
+        before, after = getattr(old, key), getattr(new, key)
+        if before == after:
+            continue
+        tighter, looser = _FAILS[after] > _FAILS[before], _FAILS[after] < _FAILS[before]
+        effect = (
+            ": files storing a column as another convertible type now fail"
+            if tighter
+            else ": files storing a column as another convertible type no longer fail"
+            if looser
+            else ""
+        )
+        changes.append(
+            Change(
+                f"parquet.{key}",
+                f"parquet.{key}: {before} -> {after}{effect}",
+                tighter,
+                looser,
+                None,
+                before,
+                after,
+                path=("parquet", key),
+            )
+        )
+    return changes
+
+
 def _table_shape(old: Contract, new: Contract) -> list[Change]:
     changes: list[Change] = []
-    rank = {"error": 1, "warn": 0, "ignore": 0}  # a warning fails no file
+    rank = _FAILS
     if old.extra_columns != new.extra_columns:
         tighter, looser = (
             rank[new.extra_columns] > rank[old.extra_columns],

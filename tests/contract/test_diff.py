@@ -16,9 +16,18 @@ from hypothesis import strategies as st
 
 from pipecheck.changes import Change
 from pipecheck.contract.column_diff import COLUMN_KEYS, GATED_KEYS
-from pipecheck.contract.diff import CONTRACT_KEYS, CSV_KEYS, diff_contracts, locate
+from pipecheck.contract.diff import CONTRACT_KEYS, CSV_KEYS, PARQUET_KEYS, diff_contracts, locate
 from pipecheck.contract.loader import contract_positions, parse_contract
-from pipecheck.contract.model import ColumnSpec, Compare, Contract, CsvDialect, Expression, RowCount, TableChecks
+from pipecheck.contract.model import (
+    ColumnSpec,
+    Compare,
+    Contract,
+    CsvDialect,
+    Expression,
+    ParquetOptions,
+    RowCount,
+    TableChecks,
+)
 from pipecheck.contract.table_diff import TABLE_KEYS
 
 BASE: dict[str, Any] = {
@@ -289,6 +298,7 @@ def test_every_model_key_has_a_judge() -> None:
     assert set(GATED_KEYS) <= set(COLUMN_KEYS)
     assert set(Contract.model_fields) == set(CONTRACT_KEYS)
     assert set(CsvDialect.model_fields) == set(CSV_KEYS)
+    assert set(ParquetOptions.model_fields) == set(PARQUET_KEYS)
     assert set(TableChecks.model_fields) == set(TABLE_KEYS)
 
 
@@ -325,6 +335,7 @@ ALTERED_TOP = {
     "extra_columns": "ignore",
     "ordered": True,
 }
+ALTERED_PARQUET = {"storage_mismatch": "error"}
 ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
 ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "description": "d"}
 
@@ -332,7 +343,8 @@ ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "desc
 def test_every_model_key_changed_alone_is_reported() -> None:
     assert set(ALTERED_COLUMN) | set(ALTERED_STRING) | set(ALTERED_DATETIME) == set(ColumnSpec.model_fields)
     assert set(ALTERED_CSV) == set(CsvDialect.model_fields)
-    assert set(ALTERED_TOP) | {"csv", "columns", "checks"} == set(Contract.model_fields)
+    assert set(ALTERED_TOP) | {"csv", "parquet", "columns", "checks"} == set(Contract.model_fields)
+    assert set(ALTERED_PARQUET) == set(ParquetOptions.model_fields)
     assert set(ALTERED_COMPARE) == set(Compare.model_fields)
     assert set(ALTERED_EXPRESSION) == set(Expression.model_fields)
     assert set(RowCount.model_fields) == {"min", "max"}
@@ -347,6 +359,8 @@ def test_every_model_key_changed_alone_is_reported() -> None:
         cases.append((make(), make(csv={key: value}), f"csv.{key}"))
     for key, value in ALTERED_TOP.items():
         cases.append((make(), make(**{key: value}), key))
+    for key, value in ALTERED_PARQUET.items():
+        cases.append((make(), make(parquet={key: value}), f"parquet.{key}"))
     compare = {"left": "id", "op": "<", "right": "amount"}
     for key, value in ALTERED_COMPARE.items():
         if key == "right":
@@ -370,6 +384,16 @@ def test_every_model_key_changed_alone_is_reported() -> None:
     cases.append((make(), make(checks={"unique_together": [["id", "day"]]}), "checks.unique_together"))
     for old, new, kind in cases:
         assert kind in {c.kind for c in diff_contracts(old, new)}, kind
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "breaking_for"),
+    [("warn", "error", "producers"), ("error", "ignore", "consumers"), ("warn", "ignore", "none")],
+)
+def test_parquet_storage_mismatch_breaks_whom_its_severity_fails(before: str, after: str, breaking_for: str) -> None:
+    change = only(make(parquet={"storage_mismatch": before}), make(parquet={"storage_mismatch": after}))
+    assert (change.kind, change.breaking_for) == ("parquet.storage_mismatch", breaking_for)
+    assert change.path == ("parquet", "storage_mismatch")
 
 
 # ---------------------------------------------------------------- positions
