@@ -97,8 +97,9 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
         for key in ("contract", "version", "description")
         if getattr(old, key) != getattr(new, key)
     ]
-    for glob in new.match:
-        if glob not in old.match:
+    before, after = _globs(old), _globs(new)
+    for i, glob in enumerate(new.match):
+        if _glob(glob) not in before and _glob(glob) not in {_glob(g) for g in new.match[:i]}:
             changes.append(
                 Change(
                     "match",
@@ -108,11 +109,11 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                     None,
                     None,
                     glob,
-                    path=("match", new.match.index(glob)),
+                    path=("match", i),
                 )
             )
-    for glob in old.match:
-        if glob not in new.match:
+    for i, glob in enumerate(old.match):
+        if _glob(glob) not in after and _glob(glob) not in {_glob(g) for g in old.match[:i]}:
             changes.append(
                 Change(
                     "match",
@@ -122,11 +123,20 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                     None,
                     glob,
                     None,
-                    path=("match", old.match.index(glob)),
+                    path=("match", i),
                     side="old",
                 )
             )
     return changes
+
+
+def _glob(glob: str) -> str:
+    """A match glob as config.glob_matches applies it (a leading `./` means nothing)."""
+    return glob.removeprefix("./")
+
+
+def _globs(contract: Contract) -> set[str]:
+    return {_glob(g) for g in contract.match}
 
 
 def _dialect(old: CsvDialect, new: CsvDialect) -> list[Change]:

@@ -387,6 +387,16 @@ def test_every_model_key_changed_alone_is_reported() -> None:
 
 
 @pytest.mark.parametrize(
+    "globs",
+    [["./data/*.csv"], "data/*.csv", ["data/*.csv", "data/*.csv"], ["data/*.csv", "./data/*.csv"]],
+)
+def test_match_globs_written_differently_that_match_the_same_files_are_no_change(globs: Any) -> None:
+    """A leading ./ means nothing to config.glob_matches, a repeated glob adds nothing, a string is a list of one."""
+    assert diff_contracts(make(match=["data/*.csv"]), make(match=globs)) == []
+    assert diff_contracts(make(match=globs), make(match=["data/*.csv"])) == []
+
+
+@pytest.mark.parametrize(
     ("before", "after", "breaking_for"),
     [("warn", "error", "producers"), ("error", "ignore", "consumers"), ("warn", "ignore", "none")],
 )
