@@ -290,6 +290,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
     removed = [name for name in old.columns if name not in new.columns]
     added = [name for name in new.columns if name not in old.columns]
     renamed = _rename_pairs(old, new, removed, added)
+    renamed_to, renamed_from = dict(renamed), {b: a for a, b in renamed}
     changes: list[Change] = []
     for name in removed:
         spec = old.columns[name]
@@ -300,7 +301,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
             effects.append("files may lack it" if spec.required else "its values are no longer checked")
         if producers:
             effects.append("files that still carry it fail" + (" (extra_columns: error)" if new.csv.header else ""))
-        to = next((b for a, b in renamed if a == name), None)
+        to = renamed_to.get(name)
         changes.append(
             Change(
                 "column_removed",
@@ -324,7 +325,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
             effects.append("files without it fail" if spec.required else "its values are now checked")
         if consumers:
             effects.append("files may now carry a column the old contract refused")
-        frm = next((a for a, b in renamed if b == name), None)
+        frm = renamed_from.get(name)
         changes.append(
             Change(
                 "column_added",
