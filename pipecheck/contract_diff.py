@@ -10,7 +10,7 @@ from pathlib import Path
 from pipecheck import __version__
 from pipecheck.changes import BREAKING_POLICIES, BreakingPolicy, ContractDiff, DiffReport
 from pipecheck.contract.diff import diff_contracts, locate
-from pipecheck.contract.loader import Positions, contract_positions, contract_text, load_contract, parse_contract
+from pipecheck.contract.loader import Positions, contract_text, load_located, parse_located
 from pipecheck.contract.model import Contract
 from pipecheck.errors import UsageError
 
@@ -52,17 +52,15 @@ def diff_against(ref: str, path: Path) -> ContractDiff:
     raw, renamed_from = committed
     source = f"{ref}:{renamed_from or after[0]}"
     text = contract_text(raw, source)
-    before = parse_contract(text, source)
+    before, positions = parse_located(text, source)
     changes = diff_contracts(before, after[1])
-    located = locate(changes, (source, contract_positions(text, source)), (after[0], after[2]))
+    located = locate(changes, (source, positions), (after[0], after[2]))
     return ContractDiff(source, after[0], tuple(located))
 
 
 def _from_file(path: Path) -> tuple[str, Contract, Positions]:
     shown = _display(path)
-    contract = load_contract(path, shown)
-    text = contract_text(path.read_bytes(), shown)
-    return shown, contract, contract_positions(text, shown)
+    return shown, *load_located(path, shown)
 
 
 def committed_bytes(ref: str, path: Path) -> tuple[bytes, str | None] | None:
@@ -122,7 +120,9 @@ def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def _display(path: Path) -> str:
+    """Relative to the working directory when under it; else as given (`<(git show ...)` is /dev/fd/63)."""
     try:
-        return os.path.relpath(path)
+        shown = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if shown.startswith(os.pardir) else shown

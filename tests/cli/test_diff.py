@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -234,4 +235,26 @@ def test_git_a_symlinked_contract_is_compared_with_its_target_s_committed_versio
     result = CliRunner().invoke(app, ["diff", "--git", "HEAD", str(repo / "current.yaml"), "-f", "json"])
     assert result.exit_code == 1, result.output
     (diff,) = json.loads(result.stdout)["contracts"]
+    assert [c["kind"] for c in diff["changes"]] == ["min"]
+
+
+def test_a_contract_from_a_pipe_is_read_once(tmp_path: Path) -> None:
+    """`pipecheck diff <(git show main:c.yaml) c.yaml`: a second read of the pipe found it empty."""
+    (tmp_path / "pipes").mkdir()
+    (tmp_path / "work").mkdir()
+    fifo = tmp_path / "pipes" / "old.fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "new.yaml").write_text(TIGHTER, encoding="utf-8")
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as pipe:
+            pipe.write(OLD)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = run_subprocess("diff", fifo, tmp_path / "new.yaml", "-f", "json", cwd=tmp_path / "work")
+    writer.join(timeout=10)
+    assert result.exit_code == 1, result.stderr
+    (diff,) = json.loads(result.stdout)["contracts"]
+    assert diff["old"] == str(fifo)  # outside the working directory: as given, not ../../
     assert [c["kind"] for c in diff["changes"]] == ["min"]
