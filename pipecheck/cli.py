@@ -186,7 +186,7 @@ def validate(
     )
     format_source = settings.sources.get("format", "default")
     targets = parse_targets(settings.format, output, "--format" if format_source == "command line" else format_source)
-    check_writable(targets)
+    check_writable(targets, [*(Path(d) for d in data), *([contract] if contract is not None else [])])
     to_stdout = [t.format for t in targets if t.path is None]
     streamed = streams_files(targets, hook)
     context = human_context(color=_color(no_color), quiet=quiet, hook=hook)
@@ -308,7 +308,7 @@ def diff(
     from pipecheck.contract_diff import run_diff
     from pipecheck.output import diff_target, emit_diff
 
-    target = diff_target(fmt, output)
+    target = diff_target(fmt, output, contracts)
     report = run_diff(contracts, git, breaking_for)
     emit_diff(report, target, color=_color(no_color))
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.VIOLATIONS)
@@ -331,15 +331,16 @@ def infer(
 ) -> None:
     """Draft a contract the files satisfy, for review. Exit 0: drafted; 2: usage error."""
     from pipecheck.infer import InferRequest, infer_contract
-    from pipecheck.output import check_new_file, write_atomically
+    from pipecheck.output import check_new_file, write_atomically, write_stdout
+    from pipecheck.runner import expand_paths
 
     if output is not None:
-        check_new_file(output, force)
+        check_new_file(output, force, expand_paths(data))
     inferred = infer_contract(InferRequest(data, name or (output.stem if output is not None else None)))
     for warning in inferred.warnings:
         sys.stderr.write(f"pipecheck: warning: {warning}\n")
     if output is None:
-        sys.stdout.write(inferred.text)
+        write_stdout(inferred.text)
         return
     write_atomically(output, inferred.text, what="contract")
     columns = len(inferred.contract.columns)

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipecheck import __version__
 from pipecheck.changes import BREAKING_POLICIES, BreakingPolicy, ContractDiff, DiffReport
 from pipecheck.contract.diff import diff_contracts, locate
-from pipecheck.contract.loader import Positions, contract_positions, contract_text, load_contract, parse_contract
+from pipecheck.contract.loader import Positions, contract_text, load_located, parse_located
 from pipecheck.contract.model import Contract
 from pipecheck.errors import UsageError
 
@@ -45,32 +45,33 @@ def diff_files(old: Path, new: Path) -> ContractDiff:
 def diff_against(ref: str, path: Path) -> ContractDiff:
     """`path` as it is now against `git show REF:path` (missing there: the contract is new)."""
     after = _from_file(path)
-    raw = committed_bytes(ref, path)
-    if raw is None:
+    committed = committed_bytes(ref, path)
+    if committed is None:
         changes = diff_contracts(None, after[1])
         return ContractDiff(None, after[0], tuple(locate(changes, None, (after[0], after[2]))))
-    source = f"{ref}:{after[0]}"
+    raw, renamed_from = committed
+    source = f"{ref}:{renamed_from or after[0]}"
     text = contract_text(raw, source)
-    before = parse_contract(text, source)
+    before, positions = parse_located(text, source)
     changes = diff_contracts(before, after[1])
-    located = locate(changes, (source, contract_positions(text, source)), (after[0], after[2]))
+    located = locate(changes, (source, positions), (after[0], after[2]))
     return ContractDiff(source, after[0], tuple(located))
 
 
 def _from_file(path: Path) -> tuple[str, Contract, Positions]:
     shown = _display(path)
-    contract = load_contract(path, shown)
-    text = contract_text(path.read_bytes(), shown)
-    return shown, contract, contract_positions(text, shown)
+    return shown, *load_located(path, shown)
 
 
-def committed_bytes(ref: str, path: Path) -> bytes | None:
-    """The file's content at revision `ref` of the git repository holding it; None if it is not there."""
+def committed_bytes(ref: str, path: Path) -> tuple[bytes, str | None] | None:
+    """The file's content at revision `ref` of the git repository holding it, and the path it had there
+    when it was renamed since (from the repository's root); None if it is not there."""
     if shutil.which("git") is None:
         raise UsageError(f"--git {ref}: git is not installed")
     if ref.startswith("-"):
         raise UsageError(f"--git: {ref!r} is not a revision")
-    folder = path.absolute().parent
+    real = path.resolve()  # a symlink's committed blob is its target's name, not a contract
+    folder = real.parent
     inside = _git(folder, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != b"true":
         raise UsageError(f"{_display(path)}: not in a git work tree, so --git {ref} has no committed version to read")
@@ -78,14 +79,35 @@ def committed_bytes(ref: str, path: Path) -> bytes | None:
         if ref == "HEAD" and _git(folder, "symbolic-ref", "--quiet", "HEAD").returncode == 0:
             return None  # no commit yet (the first commit's hook run): every contract is new
         raise UsageError(f"--git {ref}: no such revision", hint="a branch, tag or commit, e.g. HEAD or origin/main")
-    spec = f"{ref}:./{path.name}"
+    spec = f"{ref}:./{real.name}"
+    renamed_from = None
     if _git(folder, "cat-file", "-e", spec).returncode != 0:
-        return None
+        renamed_from = _renamed_from(ref, folder, real.name)
+        if renamed_from is None:
+            return None
+        spec = f"{ref}:{renamed_from}"
     blob = _git(folder, "cat-file", "blob", spec)
     if blob.returncode != 0:
         reason = blob.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UsageError(f"{_display(path)}: cannot read it at {ref}: {reason[0] if reason else 'git failed'}")
-    return blob.stdout
+    return blob.stdout, renamed_from
+
+
+def _renamed_from(ref: str, folder: Path, name: str) -> str | None:
+    """The path (from the root) a file now at folder/name had at `ref`, if git sees it renamed since (in
+    the index: `git mv`, or a commit since): a renamed contract is compared with its old self, not new."""
+    prefix = _git(folder, "rev-parse", "--show-prefix")
+    moved = _git(
+        folder, "diff", "--cached", "--find-renames", "--name-status", "-z", "--diff-filter=R", ref, "--", ":/"
+    )
+    if prefix.returncode != 0 or moved.returncode != 0:
+        return None
+    here = prefix.stdout.rstrip(b"\n") + os.fsencode(name)
+    fields = moved.stdout.split(b"\0")
+    for i in range(0, len(fields) - 2, 3):  # R<score>, old path, new path
+        if fields[i].startswith(b"R") and fields[i + 2] == here:
+            return os.fsdecode(fields[i + 1])
+    return None
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -98,7 +120,9 @@ def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
 
 
 def _display(path: Path) -> str:
+    """Relative to the working directory when under it; else as given (`<(git show ...)` is /dev/fd/63)."""
     try:
-        return os.path.relpath(path)
+        shown = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if shown.startswith(os.pardir) else shown

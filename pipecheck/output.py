@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,13 +61,13 @@ def emit(
     for target in targets:
         if target.path is None and target.format == OutputFormat.RICH:
             context = human_context(color=color, quiet=quiet, hook=hook)
-            _write_stdout(render_end(report, context) if streamed else renderer(OutputFormat.RICH)(report, context))
+            write_stdout(render_end(report, context) if streamed else renderer(OutputFormat.RICH)(report, context))
         else:
             from pipecheck.reporters import RenderContext
 
             text = renderer(OutputFormat(target.format))(report, RenderContext(quiet=quiet, hook=hook))
             if target.path is None:
-                _write_stdout(text)
+                write_stdout(text)
             else:
                 write_atomically(target.path, text)
         if target.format == OutputFormat.GITHUB:
@@ -93,7 +94,7 @@ def print_file(file: FileReport, context: RenderContext) -> None:
 
     text = render_file(file, context)
     if text:
-        _write_stdout(text)
+        write_stdout(text)
 
 
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"
@@ -120,16 +121,24 @@ def append_step_summary(report: RunReport) -> None:
         sys.stderr.write(f"pipecheck: warning: cannot append to ${STEP_SUMMARY_ENV} ({path}): {exc.strerror or exc}\n")
 
 
-def _write_stdout(text: str) -> None:
+def write_stdout(text: str) -> None:
+    """Print text; a full disk or a closed stdout is a one-line usage error (a reader gone, `| head`, is not)."""
     # A file name that is not valid UTF-8 arrives as lone surrogates; show them escaped, never crash.
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
         sys.stdout.write(text.encode(encoding, errors="backslashreplace").decode(encoding))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left (`| head`): nothing more to print; the run and its exit code go on
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        _stdout_to_devnull()
+    except OSError as exc:  # /dev/full: what is buffered can never be written, not even at exit
+        _stdout_to_devnull()
+        raise UsageError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+def _stdout_to_devnull() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _width() -> int | None:
@@ -146,12 +155,18 @@ def _width() -> int | None:
     return None
 
 
-def check_writable(targets: list[Target]) -> None:
-    """Before any data is read: every report path can be written (a mistake found after a long run wastes it)."""
+def check_writable(targets: list[Target], inputs: Sequence[Path] = ()) -> None:
+    """Before any data is read: every report path can be written (a mistake found after a long run wastes it),
+    and none is one of the run's `inputs`, which are only ever read."""
     for target in targets:
         if target.path is None:
             continue
         path = target.path
+        if any(_same_file(path, given) for given in inputs):
+            raise UsageError(
+                f"{path}: is an input of this run; writing the {_what(target.format)} there would replace it",
+                hint="write it to another file",
+            )
         if path.is_dir():
             raise UsageError(f"{path}: is a directory; give a file name for the {_what(target.format)}")
         if _special(path):
@@ -180,11 +195,19 @@ def _special(path: Path) -> bool:
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
 
 
-def check_new_file(path: Path, force: bool) -> None:
-    """Before any data is read: a file to be created can be written, and replaces one only with --force."""
+def _same_file(path: Path, other: Path) -> bool:
+    try:
+        return not _special(path) and os.path.samefile(path, other)
+    except OSError:  # either does not exist (yet)
+        return False
+
+
+def check_new_file(path: Path, force: bool, inputs: Sequence[Path] = ()) -> None:
+    """Before any data is read: a file to be created can be written, is not an input, and replaces one only with
+    --force."""
+    check_writable([Target("contract", path)], inputs)
     if path.exists() and not path.is_dir() and not force and not _special(path):
         raise UsageError(f"{path}: already exists; pass --force to replace it")
-    check_writable([Target("contract", path)])
 
 
 def write_atomically(path: Path, text: str, what: str = "report") -> None:
@@ -223,15 +246,15 @@ def _umask() -> int:
     return current
 
 
-def diff_target(fmt: str, output: Path | None) -> Target:
-    """Where `pipecheck diff`'s one report goes, checked before anything is read."""
+def diff_target(fmt: str, output: Path | None, contracts: Sequence[Path] = ()) -> Target:
+    """Where `pipecheck diff`'s one report goes, checked before anything is read (never over a contract)."""
     from pipecheck.reporters import DiffFormat
 
     known = [f.value for f in DiffFormat]
     if fmt not in known:
         raise UsageError(f"--format: unknown format {fmt!r} for diff; choose from {', '.join(known)}")
     target = Target(fmt, output)
-    check_writable([target])
+    check_writable([target], contracts)
     return target
 
 
@@ -242,6 +265,6 @@ def emit_diff(report: DiffReport, target: Target, *, color: bool) -> None:
     context = RenderContext(color=color and to_terminal, width=_width() if to_terminal else 120)
     text = diff_renderer(DiffFormat(target.format))(report, context)
     if target.path is None:
-        _write_stdout(text)
+        write_stdout(text)
     else:
         write_atomically(target.path, text)

@@ -18,25 +18,30 @@ from typing import Any
 from pipecheck.changes import Change, Position
 from pipecheck.contract.column_diff import column_changes, plain, show
 from pipecheck.contract.loader import Positions
-from pipecheck.contract.model import ColumnSpec, Contract, CsvDialect
+from pipecheck.contract.model import ColumnSpec, Contract, CsvDialect, ParquetOptions
 from pipecheck.contract.table_diff import table_changes
 
 # Every CsvDialect key is judged (tests/contract/test_diff.py holds the judged keys against the model).
 CSV_KEYS = tuple(CsvDialect.model_fields)
 # The Contract keys judged below; `columns` and `checks` by their own modules.
 CONTRACT_KEYS = (
-    "contract",
-    "version",
-    "description",
-    "match",
-    "csv",
-    "parquet",
-    "drift",
-    "extra_columns",
-    "ordered",
-    "columns",
-    "checks",
+    *(
+        "contract",
+        "version",
+        "description",
+        "match",
+        "csv",
+        "parquet",
+        "drift",
+        "extra_columns",
+        "ordered",
+        "columns",
+        "checks",
+    ),
 )
+# Every ParquetOptions key is judged (a severity each: only `error` fails a file).
+PARQUET_KEYS = tuple(ParquetOptions.model_fields)
+_FAILS = {"error": 1, "warn": 0, "ignore": 0}  # a warning fails no file
 
 
 def diff_contracts(old: Contract | None, new: Contract) -> list[Change]:
@@ -58,6 +63,7 @@ def diff_contracts(old: Contract | None, new: Contract) -> list[Change]:
         ]
     changes = _contract_keys(old, new)
     changes += _dialect(old.csv, new.csv)
+    changes += _parquet(old.parquet, new.parquet)
     changes += _table_shape(old, new)
     changes += _columns(old, new)
     changes += table_changes(old, new)
@@ -116,8 +122,9 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                 path=("drift",),
             )
         )
-    for glob in new.match:
-        if glob not in old.match:
+    before, after = _globs(old), _globs(new)
+    for i, glob in enumerate(new.match):
+        if _glob(glob) not in before and _glob(glob) not in {_glob(g) for g in new.match[:i]}:
             changes.append(
                 Change(
                     "match",
@@ -127,11 +134,11 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                     None,
                     None,
                     glob,
-                    path=("match", new.match.index(glob)),
+                    path=("match", i),
                 )
             )
-    for glob in old.match:
-        if glob not in new.match:
+    for i, glob in enumerate(old.match):
+        if _glob(glob) not in after and _glob(glob) not in {_glob(g) for g in old.match[:i]}:
             changes.append(
                 Change(
                     "match",
@@ -141,11 +148,20 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                     None,
                     glob,
                     None,
-                    path=("match", old.match.index(glob)),
+                    path=("match", i),
                     side="old",
                 )
             )
     return changes
+
+
+def _glob(glob: str) -> str:
+    """A match glob as config.glob_matches applies it (a leading `./` means nothing)."""
+    return glob.removeprefix("./")
+
+
+def _globs(contract: Contract) -> set[str]:
+    return {_glob(g) for g in contract.match}
 
 
 def _dialect(old: CsvDialect, new: CsvDialect) -> list[Change]:
@@ -196,9 +212,39 @@ def _dialect_value(dialect: CsvDialect, key: str) -> Any:
     return value
 
 
+def _parquet(old: ParquetOptions, new: ParquetOptions) -> list[Change]:
+    """A Parquet option is the severity of a finding: made `error` it breaks producers, no longer `error` consumers."""
+    changes: list[Change] = []
+    for key in PARQUET_KEYS:
+        before, after = getattr(old, key), getattr(new, key)
+        if before == after:
+            continue
+        tighter, looser = _FAILS[after] > _FAILS[before], _FAILS[after] < _FAILS[before]
+        effect = (
+            ": files storing a column as another convertible type now fail"
+            if tighter
+            else ": files storing a column as another convertible type no longer fail"
+            if looser
+            else ""
+        )
+        changes.append(
+            Change(
+                f"parquet.{key}",
+                f"parquet.{key}: {before} -> {after}{effect}",
+                tighter,
+                looser,
+                None,
+                before,
+                after,
+                path=("parquet", key),
+            )
+        )
+    return changes
+
+
 def _table_shape(old: Contract, new: Contract) -> list[Change]:
     changes: list[Change] = []
-    rank = {"error": 1, "warn": 0, "ignore": 0}  # a warning fails no file
+    rank = _FAILS
     if old.extra_columns != new.extra_columns:
         tighter, looser = (
             rank[new.extra_columns] > rank[old.extra_columns],
@@ -221,28 +267,6 @@ def _table_shape(old: Contract, new: Contract) -> list[Change]:
                 old.extra_columns,
                 new.extra_columns,
                 path=("extra_columns",),
-            )
-        )
-    old_storage, new_storage = old.parquet.storage_mismatch, new.parquet.storage_mismatch
-    if old_storage != new_storage:
-        tighter, looser = rank[new_storage] > rank[old_storage], rank[new_storage] < rank[old_storage]
-        changes.append(
-            Change(
-                "parquet.storage_mismatch",
-                f"parquet.storage_mismatch: {old_storage} -> {new_storage}"
-                + (
-                    ": a Parquet file storing a column in a type that converts now fails"
-                    if tighter
-                    else ": Parquet files may now store columns in types that convert (e.g. integers as double)"
-                    if looser
-                    else ""
-                ),
-                tighter,
-                looser,
-                None,
-                old_storage,
-                new_storage,
-                path=("parquet", "storage_mismatch"),
             )
         )
     if old.ordered != new.ordered:
@@ -291,6 +315,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
     removed = [name for name in old.columns if name not in new.columns]
     added = [name for name in new.columns if name not in old.columns]
     renamed = _rename_pairs(old, new, removed, added)
+    renamed_to, renamed_from = dict(renamed), {b: a for a, b in renamed}
     changes: list[Change] = []
     for name in removed:
         spec = old.columns[name]
@@ -301,7 +326,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
             effects.append("files may lack it" if spec.required else "its values are no longer checked")
         if producers:
             effects.append("files that still carry it fail" + (" (extra_columns: error)" if new.csv.header else ""))
-        to = next((b for a, b in renamed if a == name), None)
+        to = renamed_to.get(name)
         changes.append(
             Change(
                 "column_removed",
@@ -325,7 +350,7 @@ def _columns(old: Contract, new: Contract) -> list[Change]:
             effects.append("files without it fail" if spec.required else "its values are now checked")
         if consumers:
             effects.append("files may now carry a column the old contract refused")
-        frm = next((a for a, b in renamed if b == name), None)
+        frm = renamed_from.get(name)
         changes.append(
             Change(
                 "column_added",

@@ -97,6 +97,11 @@ def _dotted(path: Path_) -> str:
 
 def load_contract(path: Path, display: str | None = None) -> Contract:
     """Read, parse and validate one contract file; raise ContractError listing every problem."""
+    return load_located(path, display)[0]
+
+
+def load_located(path: Path, display: str | None = None) -> tuple[Contract, Positions]:
+    """As load_contract, with where each value is written (the file read and parsed once)."""
     source = display or str(path)
     if path.is_dir():
         raise UsageError(f"{source}: is a directory, expected a contract file (.yaml)")
@@ -106,7 +111,7 @@ def load_contract(path: Path, display: str | None = None) -> Contract:
         raise UsageError(f"{source}: contract file not found") from None
     except OSError as exc:
         raise UsageError(f"{source}: cannot read contract: {exc.strerror or exc}") from None
-    return parse_contract(contract_text(raw, source), source)
+    return parse_located(contract_text(raw, source), source)
 
 
 def contract_text(raw: bytes, source: str) -> str:
@@ -122,6 +127,11 @@ def contract_text(raw: bytes, source: str) -> str:
 
 
 def parse_contract(text: str, source: str = "<contract>") -> Contract:
+    return parse_located(text, source)[0]
+
+
+def parse_located(text: str, source: str = "<contract>") -> tuple[Contract, Positions]:
+    """As parse_contract, with where each value is written (one YAML parse for both)."""
     data, positions, duplicates = _load_yaml(text, source)
     try:
         contract = Contract.model_validate(data)
@@ -130,7 +140,7 @@ def parse_contract(text: str, source: str = "<contract>") -> Contract:
         raise ContractError(_sorted([*duplicates, *_problems_from(exc, data, positions, source)])) from None
     if duplicates:
         raise ContractError(duplicates)
-    return contract
+    return contract, positions
 
 
 def contract_positions(text: str, source: str = "<contract>") -> Positions:

@@ -32,6 +32,10 @@ _ORDERED = ("integer", "float", "date", "datetime")
 COLUMNS_PER_QUERY = 32
 # At most this many values (rows x columns) are in the sample candidates are first tried on.
 SAMPLE_CELLS = 200_000
+# A number written with a leading zero (007, 01234) is a code (zip, account, ID): read as a number it
+# would lose its zeros, so such a value keeps its column text (README: Bootstrapping a contract).
+LEADING_ZERO = r"^\s*[+-]?0[0-9]"
+_NUMBERS = ("integer", "float")
 
 
 # A value that parses as the first parses as the second, as this value: the second need not be parsed
@@ -181,7 +185,7 @@ def _failing_on_a_sample(plans: Mapping[str, ColumnPlan], frame: pl.DataFrame) -
         if key == "string" or not holders:
             continue
         rows_of = stacked.filter(pl.col("column").is_in(holders)) if len(holders) < len(names) else stacked
-        failed = rows_of.group_by("column").agg((present & parse_expr(text, by_key()[key].spec).is_null()).any())
+        failed = rows_of.group_by("column").agg((present & parses_as(text, key).is_null()).any())
         for column, fails in failed.rows():
             if fails:
                 early[names[int(column)]].add(key)
@@ -194,7 +198,16 @@ def _present(plan: ColumnPlan) -> pl.Expr:
 
 
 def _parsed(plan: ColumnPlan, key: str) -> pl.Expr:
-    return parse_expr(pl.col(plan.internal), by_key()[key].spec)
+    return parses_as(pl.col(plan.internal), key)
+
+
+def parses_as(text: pl.Expr, key: str) -> pl.Expr:
+    """Text read as candidate `key` by validate's rules (null: it does not parse), a code with a leading
+    zero never as a number."""
+    parsed = parse_expr(text, by_key()[key].spec)
+    if key not in _NUMBERS:
+        return parsed
+    return pl.when(text.str.contains(LEADING_ZERO)).then(None).otherwise(parsed)
 
 
 def _tried(plan: ColumnPlan, key: str, tag: str) -> list[pl.Expr]:

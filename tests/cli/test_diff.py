@@ -7,6 +7,7 @@ import os
 import shutil
 import stat
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -211,3 +212,49 @@ def test_git_head_before_the_first_commit_means_every_contract_is_new(tmp_path: 
     assert result.exit_code == 0, result.stderr
     assert "new contract" in result.stdout
     assert run_subprocess("diff", "--git", "main~1", "c.yaml", cwd=tmp_path).exit_code == 2
+
+
+def test_git_a_renamed_contract_is_compared_with_its_old_path(repo: Path) -> None:
+    """`git mv` and a tightening: the rename must not pass as a new contract that breaks no one."""
+    _git("mv", "schemas/orders.yaml", "schemas/orders v2.yaml", cwd=repo)
+    (repo / "schemas" / "orders v2.yaml").write_text(TIGHTER, encoding="utf-8")
+    result = run_subprocess("diff", "--git", "HEAD", "orders v2.yaml", "-f", "json", cwd=repo / "schemas")
+    assert result.exit_code == 1, result.stdout + result.stderr
+    (diff,) = json.loads(result.stdout)["contracts"]
+    assert diff["old"] == "HEAD:schemas/orders.yaml" and diff["new"] == "orders v2.yaml"
+    assert [c["kind"] for c in diff["changes"]] == ["min"]
+    assert diff["changes"][0]["position"]["file"] == "orders v2.yaml"
+
+
+def test_git_a_symlinked_contract_is_compared_with_its_target_s_committed_version(repo: Path) -> None:
+    """git stores a symlink as the target's name: reading that blob as the old contract was an error."""
+    (repo / "current.yaml").symlink_to("schemas/orders.yaml")
+    _git("add", "current.yaml", cwd=repo)
+    _git("commit", "--quiet", "-m", "link", cwd=repo)
+    (repo / "schemas" / "orders.yaml").write_text(TIGHTER, encoding="utf-8")
+    result = CliRunner().invoke(app, ["diff", "--git", "HEAD", str(repo / "current.yaml"), "-f", "json"])
+    assert result.exit_code == 1, result.output
+    (diff,) = json.loads(result.stdout)["contracts"]
+    assert [c["kind"] for c in diff["changes"]] == ["min"]
+
+
+def test_a_contract_from_a_pipe_is_read_once(tmp_path: Path) -> None:
+    """`pipecheck diff <(git show main:c.yaml) c.yaml`: a second read of the pipe found it empty."""
+    (tmp_path / "pipes").mkdir()
+    (tmp_path / "work").mkdir()
+    fifo = tmp_path / "pipes" / "old.fifo"
+    os.mkfifo(fifo)
+    (tmp_path / "new.yaml").write_text(TIGHTER, encoding="utf-8")
+
+    def feed() -> None:
+        with open(fifo, "w", encoding="utf-8") as pipe:
+            pipe.write(OLD)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    result = run_subprocess("diff", fifo, tmp_path / "new.yaml", "-f", "json", cwd=tmp_path / "work")
+    writer.join(timeout=10)
+    assert result.exit_code == 1, result.stderr
+    (diff,) = json.loads(result.stdout)["contracts"]
+    assert diff["old"] == str(fifo)  # outside the working directory: as given, not ../../
+    assert [c["kind"] for c in diff["changes"]] == ["min"]

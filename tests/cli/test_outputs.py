@@ -76,3 +76,52 @@ def test_a_special_file_is_written_directly_not_replaced(folder: Path) -> None:
     assert result.exit_code == 0, result.output
     assert stat.S_ISFIFO(fifo.stat().st_mode), "the FIFO was replaced by a regular file"
     assert b'"ok": true' in received[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "victim"),
+    [
+        (["validate", "d.csv", "-c", "c.yaml", "-f", "json:d.csv"], "d.csv"),
+        (["validate", "d.csv", "-c", "c.yaml", "-o", "./c.yaml", "-f", "json"], "c.yaml"),
+        (["diff", "c.yaml", "c.yaml", "-o", "c.yaml"], "c.yaml"),
+        (["infer", "d.csv", "-o", "d.csv", "--force"], "d.csv"),
+    ],
+)
+def test_a_report_or_draft_never_replaces_an_input_of_the_run(folder: Path, args: list[str], victim: str) -> None:
+    """Inputs are only read: `-o` naming one (a slip of the shell's completion) is refused, --force or not."""
+    before = (folder / victim).read_bytes()
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[0].endswith(
+        "is an input of this run; writing the "
+        + ("contract" if args[0] == "infer" else "json report" if args[0] == "validate" else "rich report")
+        + " there would replace it"
+    )
+    assert (folder / victim).read_bytes() == before
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "d.csv", "-c", "c.yaml", "-f", "json"],
+        ["diff", "c.yaml", "c.yaml"],
+        ["diff", "c.yaml", "c.yaml", "-f", "json"],
+        ["infer", "d.csv"],
+    ],
+)
+def test_a_full_stdout_is_a_one_line_usage_error(folder: Path, args: list[str]) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "pipecheck", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=folder,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == "pipecheck: error: cannot write to standard output: No space left on device\n"

@@ -70,6 +70,22 @@ def test_null_tokens_in_typed_columns_become_null_values(cli: Cli, tmp_path: Pat
     _holds(cli, tmp_path, data)
 
 
+def test_numbers_written_with_a_leading_zero_stay_text(cli: Cli, tmp_path: Path) -> None:
+    """Zip codes and account numbers: read as integers, 00501 would be 501 to every consumer."""
+    data = tmp_path / "d.csv"
+    rows = [f"{10000 + i},{i},{i / 4}" for i in range(2500)]  # the sample's rows are plain numbers
+    rows += ["00501,0,-0.5", " 0123 ,-0,0.25", "-07,+0,-0"]
+    data.write_text("zip,count,share\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    _infer(cli, tmp_path, data)
+    contract = load_contract(tmp_path / "inferred.yaml")
+    assert contract.columns["zip"].type == "string"
+    assert contract.columns["count"].type == "integer" and contract.columns["share"].type == "float"
+    _holds(cli, tmp_path, data)
+    data.write_text("code\n007\n", encoding="utf-8")  # within the sample
+    _infer(cli, tmp_path, data)
+    assert load_contract(tmp_path / "inferred.yaml").columns["code"].type == "string"
+
+
 def test_a_token_in_a_text_column_alone_stays_a_value(cli: Cli, tmp_path: Path) -> None:
     data = tmp_path / "d.csv"
     data.write_text("grade\n-\nA\n-\nA\n", encoding="utf-8")
