@@ -23,7 +23,15 @@ from pipecheck.contract.model import CsvDialect
 from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Checkpoint, Checkpoints, Place, ReadOptions, Work
-from pipecheck.readers.source import DecodedStream, DecodeLog, Quoting, count_byte, open_text_bytes
+from pipecheck.readers.source import (
+    DecodedStream,
+    DecodeLog,
+    Quoting,
+    count_byte,
+    line_breaks,
+    lone_crs,
+    open_text_bytes,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -234,7 +242,7 @@ class CsvReader:
         quotes = work.quotes if work.quotes is not None else _exact_quotes(block, self.dialect)
         frame = None
         if quotes is not None and not layout.open_quote:
-            frame = parsers.quoted.parse(block, layout, quotes)
+            frame = parsers.quoted.parse(block, layout, quotes, lone_cr_checked=work.quotes is not None)
         if frame is not None:
             valid = np.ones(frame.height, dtype=bool)
         else:
@@ -502,10 +510,7 @@ def _row_map(layout: _Layout, valid: Any) -> tuple[Positions | None, Positions |
 
 def _lines_in(block: bytes) -> int:
     """Physical lines in a block of whole records (a last line without a break counts)."""
-    breaks = count_byte(block, LF)
-    if b"\r" in block:
-        breaks += block.count(b"\r") - block.count(b"\r\n")
-    return breaks + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
+    return line_breaks(block) + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
 
 
 def _after(block: bytes, end: int) -> int:
@@ -524,11 +529,14 @@ def _line_starts(block: bytes) -> list[int]:
     return [0, *(_breaks(np.frombuffer(block, dtype=np.uint8)) + 1).tolist()]
 
 
-def _breaks(data: Any) -> Positions:
-    """Positions of line breaks: every LF, and every CR not followed by an LF."""
+def _breaks(data: Any, lone_cr: bool = True) -> Positions:
+    """Positions of line breaks: every LF, and every CR not followed by an LF (`lone_cr=False`:
+    known to be none)."""
     import numpy as np
 
     lf = np.flatnonzero(data == LF)
+    if not lone_cr:
+        return lf
     cr = np.flatnonzero(data == CR)
     if not cr.size:
         return lf
@@ -565,12 +573,14 @@ def _layout_by_quote_parity(
     exact; None where the slow exact parse must decide."""
     import numpy as np
 
+    # quotes from the cut (_RecordBlocks) come only from a buffer without lone CRs
+    lone_cr = quotes is None
     if quotes is None:
         quotes = _exact_quotes(block, dialect)
         if quotes is None:
             return None
     data = np.frombuffer(block, dtype=np.uint8)
-    breaks = _breaks(data)
+    breaks = _breaks(data, lone_cr)
     ends_mask = np.searchsorted(quotes, breaks) % 2 == 0
     record_breaks = np.flatnonzero(ends_mask)  # indices into `breaks`
     ends = breaks[record_breaks]
@@ -740,7 +750,7 @@ class _RecordBlocks:
         quotes = _exact_quotes(buffer, self.dialect)
         if quotes is None:
             return self._exact_cut(buffer), None
-        if b"\r" in buffer and _has_lone_cr(buffer):
+        if _has_lone_cr(buffer):
             return self._cut_by_layout(buffer, quotes), None  # a lone CR ends a line too
         # the last LF with an even number of quotes before it ends a record; one inside quotes
         # sends the search to before the quote that opened them
@@ -862,11 +872,13 @@ class _QuotedText:
         # one-byte characters and no escapes: polars' dialect; width 1 has no delimiters to count
         self.usable = len(self.delimiter) == 1 and len(self.quote) == 1 and width > 1 and not dialect.escapechar
 
-    def parse(self, block: bytes, layout: _Layout, quotes: Positions) -> pl.DataFrame | None:
+    def parse(
+        self, block: bytes, layout: _Layout, quotes: Positions, *, lone_cr_checked: bool = False
+    ) -> pl.DataFrame | None:
         import numpy as np
         import polars as pl
 
-        if not self.usable or block.startswith(BOM) or (b"\r" in block and _has_lone_cr(block)):
+        if not self.usable or block.startswith(BOM) or (not lone_cr_checked and _has_lone_cr(block)):
             return None  # a BOM is data here and polars drops it; a lone CR ends a line only to pyarrow
         if quotes.size % 2:
             return None
@@ -916,7 +928,7 @@ class _PlainText:
         """False where quoting or escaping appears: there a real parser must find the fields."""
         if any(special in block for special in self.specials):
             return False
-        return b"\r" not in block or not _has_lone_cr(block)
+        return not _has_lone_cr(block)
 
     def parse(self, block: bytes) -> pl.DataFrame | None:
         """The block's wanted columns, or None if a line is blank or does not have exactly `width` fields."""
@@ -961,8 +973,4 @@ def _has_blank_line(block: bytes) -> bool:
 
 def _has_lone_cr(block: bytes) -> bool:
     """A CR not followed by LF: a line end to pyarrow, not to polars."""
-    import numpy as np
-
-    data = np.frombuffer(block, dtype=np.uint8)
-    after = np.flatnonzero(data == CR) + 1
-    return bool(after.size and (after[-1] == len(data) or (data[after[after < len(data)]] != LF).any()))
+    return b"\r" in block and lone_crs(block) > 0

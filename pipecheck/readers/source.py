@@ -383,10 +383,24 @@ def _text_breaks(text: str, after_cr: bool) -> int:
 
 def _line_breaks(data: bytes, after_cr: bool) -> int:
     """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes."""
-    breaks = count_byte(data, ord("\n"))
-    if b"\r" in data:  # a fast scan; counting CRs and CRLFs is two slow ones
-        breaks += data.count(b"\r") - data.count(b"\r\n")
+    breaks = line_breaks(data)
     return breaks - 1 if after_cr and data.startswith(b"\n") else breaks
+
+
+def line_breaks(data: bytes) -> int:
+    """LFs, plus CRs not followed by an LF (in `data`: a CR at its end counts)."""
+    breaks = count_byte(data, ord("\n"))
+    return breaks + lone_crs(data) if b"\r" in data else breaks  # `in` is a fast scan
+
+
+def lone_crs(data: bytes) -> int:
+    """CRs not followed by an LF in `data` (one at its very end counts); numpy's compares are
+    several times faster than bytes.count."""
+    import numpy as np
+
+    codes = np.frombuffer(data, dtype=np.uint8)
+    crs = int(np.count_nonzero(codes == 13))
+    return crs - int(np.count_nonzero((codes[:-1] == 13) & (codes[1:] == 10))) if crs else 0
 
 
 def count_byte(data: bytes, byte: int) -> int:

@@ -535,8 +535,8 @@ def _watching_quoted_parse() -> Iterator[list[bool]]:
     calls: list[bool] = []
     original = _QuotedText.parse
 
-    def parse(self: _QuotedText, block: bytes, layout: Any, quotes: Any) -> pl.DataFrame | None:
-        frame = original(self, block, layout, quotes)
+    def parse(self: _QuotedText, block: bytes, layout: Any, quotes: Any, **options: bool) -> pl.DataFrame | None:
+        frame = original(self, block, layout, quotes, **options)
         if self.usable:  # the fast read's calls, not the pyarrow-only reference's
             calls.append(frame is not None)
         return frame
