@@ -263,7 +263,10 @@ def _line_of(file: FileReport, finding: Finding) -> int | None:
 
 
 def _count(finding: Finding) -> str:
-    """'3 rows' for a finding about rows, '2 occurrences' for others; '' for a single file-level one."""
+    """'3 rows' for a finding about rows, '2 occurrences' for others; '' for a single file-level one
+    and for a measured one (drift: its message has the metric, value and threshold)."""
+    if finding.metric is not None:
+        return ""
     if any(e.row is not None for e in finding.examples):
         return f"{finding.count:,} {_plural(finding.count, 'row')}"
     if finding.count > 1:

@@ -196,3 +196,21 @@ def test_terminal_layout_names_whole_member_files_and_escapes_member_names() -> 
     assert "null" not in text
     assert "new\\nline.csv row 1, line 2: 'x'" in text
     assert re.search(r"^ +a\.parquet$", text, re.MULTILINE), text
+
+
+def test_a_measured_finding_shows_no_occurrence_count() -> None:
+    """A drift finding's count is the rows compared; its message already has metric, value and threshold."""
+    file = _dataset_file()
+    file.findings = [
+        Finding(
+            "drift",
+            "amount: distribution shifted: wasserstein 1.48 (threshold 0.4)",
+            column="amount",
+            count=200,
+            metric="wasserstein",
+            value=1.48,
+            threshold=0.4,
+        )
+    ]
+    (line,) = render_file(file, RenderContext()).splitlines()[1:]
+    assert line.endswith("(threshold 0.4)") and "occurrence" not in line, line
