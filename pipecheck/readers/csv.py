@@ -237,12 +237,16 @@ class CsvReader:
         if frame is not None:
             work.lines, work.records = _lines_in(block), frame.height
             return frame
-        known = work.quotes is not None and _layout_by_quote_parity(block, self.dialect, work.at_end, work.quotes)
-        layout = known or self._layout(block, work.at_end)
-        quotes = work.quotes if work.quotes is not None else _exact_quotes(block, self.dialect)
+        # quotes from the cut come only from a buffer without lone CRs (_RecordBlocks._last_record_end)
+        cut = work.quotes is not None
+        quotes = work.quotes if cut else _exact_quotes(block, self.dialect)
+        known = quotes is not None and _layout_by_quote_parity(
+            block, self.dialect, work.at_end, quotes, lone_cr=not cut
+        )
+        layout = known or _layout_by_csv_module(block, self.dialect, work.at_end)
         frame = None
         if quotes is not None and not layout.open_quote:
-            frame = parsers.quoted.parse(block, layout, quotes, lone_cr_checked=work.quotes is not None)
+            frame = parsers.quoted.parse(block, layout, quotes, lone_cr_checked=cut)
         if frame is not None:
             valid = np.ones(frame.height, dtype=bool)
         else:
@@ -567,14 +571,13 @@ def _exact_quotes(block: bytes, dialect: CsvDialect) -> Positions | None:
 
 
 def _layout_by_quote_parity(
-    block: bytes, dialect: CsvDialect, at_end: bool, quotes: Positions | None = None
+    block: bytes, dialect: CsvDialect, at_end: bool, quotes: Positions | None = None, *, lone_cr: bool = True
 ) -> _Layout | None:
     """The layout by counting quotes (`_exact_quotes`, or its answer for this block), where that is
-    exact; None where the slow exact parse must decide."""
+    exact; None where the slow exact parse must decide. `lone_cr=False`: the block is known to
+    hold no CR without an LF after it, so only LFs are looked for."""
     import numpy as np
 
-    # quotes from the cut (_RecordBlocks) come only from a buffer without lone CRs
-    lone_cr = quotes is None
     if quotes is None:
         quotes = _exact_quotes(block, dialect)
         if quotes is None:
@@ -836,7 +839,6 @@ class _PendingBlock:
     ) -> None:
         self.reader, self.parsers, self.block, self.at_end, self.quotes = reader, parsers, block, at_end, quotes
         self.byte_range = byte_range
-        self.source: str | None = None
         # what parsing finds out: counts, and where the rows are within the block
         self.rows = self.lines = self.records = 0
         self.layout: _Layout | None = None  # None: plain text, one record per line

@@ -602,3 +602,19 @@ def test_quoted_blocks_polars_would_misread_are_declined(text: str) -> None:
     with _watching_quoted_parse() as calls:
         check_file(text.encode(), text, CsvDialect(), 4096)
     assert calls == [False]
+
+
+def test_quoted_file_with_lone_cr_line_ends_is_cut_into_blocks(tmp_path: Path) -> None:
+    """Old Mac line ends (a CR alone) with quoted fields: blocks are still cut at record ends, at
+    lone CRs too, so the file is read in bounded blocks, not as one record-limit-sized block."""
+    rows = [f'{i},"note {i}, quoted"' for i in range(3000)]
+    text = "id,note\r" + "\r".join(rows) + "\r"
+    fast, _ = check_file(text.encode(), text, CsvDialect(), 1024)
+    assert len(fast.rows) == 3000 and fast.rows[-1] == ("2999", "note 2999, quoted")
+    path = tmp_path / "cr.csv"
+    path.write_bytes(text.encode())
+    reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=1024))
+    reader.columns()
+    batches = list(settled(reader.batches({"c0": 0, "c1": 1})))
+    assert len(batches) > 10, "a buffer with lone CRs found no record end to cut at"
+    assert reader.locate([2999])[2999].line == 3001
