@@ -105,12 +105,8 @@ def ensure_quoted(size: str) -> dict[str, Path]:
     stamp = DATA / f"orders_{size}_quoted.json"
     meta = {"recipe": RECIPE, "seed": SEED, "rows": SIZES[size], "notes": NOTES, "share": NOTE_SHARE}
     _write_notes_contract()
-    if stamp.exists() and all(p.exists() for p in out.values()):
-        try:
-            if json.loads(stamp.read_text()) == meta:
-                return out
-        except ValueError:
-            pass
+    if _current(stamp, meta, out):
+        return out
     table = pl.read_csv(plain, infer_schema=False)
     rng = np.random.default_rng(SEED + 1)
     noted = rng.random(table.height) < NOTE_SHARE
@@ -141,18 +137,24 @@ def ensure(size: str) -> dict[str, Path]:
     out = paths(size)
     stamp = _stamp(size)
     meta = {"recipe": RECIPE, "seed": SEED, "rows": rows, "expected": expected(rows)}
-    if stamp.exists() and all(p.exists() for p in out.values()):
-        try:
-            if json.loads(stamp.read_text()) == meta:
-                return out
-        except ValueError:
-            pass
+    if _current(stamp, meta, out):
+        return out
     DATA.mkdir(parents=True, exist_ok=True)
     csv_table, parquet_table = build(rows)
     _atomic(out["csv"], lambda tmp: pacsv.write_csv(csv_table, tmp, pacsv.WriteOptions(quoting_style="none")))
     _atomic(out["parquet"], lambda tmp: pq.write_table(parquet_table, tmp, compression="snappy"))
     _atomic(stamp, lambda tmp: Path(tmp).write_text(json.dumps(meta, indent=2)))
     return out
+
+
+def _current(stamp: Path, meta: dict[str, Any], out: dict[str, Path]) -> bool:
+    """The cached files exist and were written by this recipe (the stamp says so)."""
+    if not (stamp.exists() and all(p.exists() for p in out.values())):
+        return False
+    try:
+        return bool(json.loads(stamp.read_text()) == meta)
+    except ValueError:
+        return False
 
 
 def _atomic(path: Path, write: Any) -> None:
