@@ -56,9 +56,15 @@ class CompiledRule:
     # An `expression` rule's condition over columns under their contract names; its mask column.
     condition: pl.Expr | None = None
     mask: str | None = None
+    subject: str | None = None  # what `label` names when not the columns: 'end>=start', an expression's name
 
     def failed(self, text: bool) -> pl.Expr | None:
         return self.on_text if text else self.on_typed
+
+    @property
+    def label(self) -> str:
+        """How a quarantined row names the rule it fails: 'amount:min', 'end>=start:compare'."""
+        return f"{self.subject or '+'.join(self.columns)}:{self.check}"
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,15 @@ def _compare_rule(
     failed = (~_COMPARISONS[compare.op](sides[0], sides[1])).fill_null(False)
     message = f"{compare.left} must be {compare.op} {compare.right}"
     return CompiledRule(
-        rule_id, "compare", (compare.left, compare.right), message, compare.severity, order, failed, failed
+        rule_id,
+        "compare",
+        (compare.left, compare.right),
+        message,
+        compare.severity,
+        order,
+        failed,
+        failed,
+        subject=f"{compare.left}{compare.op}{compare.right}",
     )
 
 
@@ -165,7 +179,17 @@ def _expression_rule(
     label = sql if expression.name == expression.sql else f"{expression.name} ({sql})"
     message = f"rows must satisfy {label}"
     return CompiledRule(
-        rule_id, "expression", used, message, expression.severity, order, failed, failed, condition, mask
+        rule_id,
+        "expression",
+        used,
+        message,
+        expression.severity,
+        order,
+        failed,
+        failed,
+        condition,
+        mask,
+        subject=expression.name,
     )
 
 

@@ -144,6 +144,47 @@ class Finding:
 
 
 @dataclass
+class Quarantine:
+    """What --quarantine / --max-invalid made of one file: its rows split into valid and invalid, or
+    the whole file rejected (a failure no row can be blamed for)."""
+
+    rows: int  # the file's records
+    invalid: int  # records failing an error rule (or malformed)
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # label -> rows, most first
+    max_invalid: str | None = None  # the tolerance as given ('0.5%', '100')
+    allowed: int | None = None  # invalid rows the tolerance allows in this file
+    rejected: list[str] = field(default_factory=list)  # why the file cannot be split (finding messages)
+    valid_path: str | None = None
+    invalid_path: str | None = None
+    rejected_path: str | None = None
+
+    @property
+    def valid(self) -> int:
+        return self.rows - self.invalid
+
+    @property
+    def within(self) -> bool:
+        """The file is usable: nothing rejected and its invalid rows within the tolerance."""
+        return not self.rejected and (self.allowed is None or self.invalid <= self.allowed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "invalid_fraction": round(self.invalid / self.rows, 6) if self.rows else 0.0,
+            "reasons": dict(self.reasons),
+            "max_invalid": self.max_invalid,
+            "allowed": self.allowed,
+            "within": self.within,
+            "rejected": list(self.rejected),
+            "valid_path": self.valid_path,
+            "invalid_path": self.invalid_path,
+            "rejected_path": self.rejected_path,
+        }
+
+
+@dataclass
 class FileReport:
     path: str
     contract: str | None
@@ -154,9 +195,13 @@ class FileReport:
     seconds: float = 0.0
     fail_on: Severity = "error"
     members: int | None = None  # a dataset directory: how many files were read as its members
+    quarantine: Quarantine | None = None  # --quarantine / --max-invalid
 
     @property
     def ok(self) -> bool:
+        """The contract holds; with a tolerance (--max-invalid), the file is within it instead."""
+        if self.quarantine is not None and self.quarantine.max_invalid is not None:
+            return self.quarantine.within
         return not any(f.fails(self.fail_on) for f in self.findings)
 
     def path_of(self, member: str | None) -> str:
@@ -178,6 +223,8 @@ class FileReport:
         }
         if self.members is not None:
             out["members"] = self.members
+        if self.quarantine is not None:
+            out["quarantine"] = self.quarantine.to_dict()  # type: ignore[assignment]
         return out
 
 

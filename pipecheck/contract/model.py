@@ -63,6 +63,21 @@ class ColumnDrift(MetricThresholds):
     new_category: Thresholds | None = Field(None, description="Share of rows in values the baseline never had.")
 
 
+class QuarantineSettings(_Strict):
+    """How many invalid rows a file may have and still pass (see --max-invalid)."""
+
+    max_invalid: Annotated[str, Field(pattern=r"^\s*\d+(\.\d+)?\s*%\s*$|^\s*\d+\s*$")] | NonNegativeInt | None = Field(
+        None, description="Rows (100) or a share of the file's rows ('0.5%')."
+    )
+
+    @field_validator("max_invalid")
+    @classmethod
+    def _at_most_all(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, str) and value.strip().endswith("%") and float(value.strip()[:-1]) > 100:
+            raise ValueError("a percentage of the file's rows is at most 100%")
+        return value
+
+
 class ContractDrift(_Strict):
     """Drift against a baseline profile (`pipecheck snapshot`): defaults for every column."""
 
@@ -498,6 +513,7 @@ class Contract(_Strict):
     columns: dict[str, ColumnSpec]
     checks: TableChecks = Field(default_factory=TableChecks)
     drift: ContractDrift = Field(default_factory=ContractDrift, description="Drift against a baseline profile.")
+    quarantine: QuarantineSettings = Field(default_factory=QuarantineSettings, description="Tolerance of invalid rows.")
 
     @field_validator("version", mode="before")
     @classmethod
