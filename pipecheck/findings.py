@@ -167,6 +167,25 @@ class Quarantine:
         """The file is usable: nothing rejected and its invalid rows within the tolerance."""
         return not self.rejected and (self.allowed is None or self.invalid <= self.allowed)
 
+    def summary(self, reasons: int = 3) -> str:
+        """One line: '4,980,112 valid → q/orders.valid.csv · 19,888 invalid (0.40%) → q/orders.invalid.csv ·
+        top reasons: amount:min 12,001, email:pattern 7,887', or where a rejected file went and why."""
+        share = f"{100 * self.invalid / self.rows:.2f}%" if self.rows else "0%"
+        if self.rejected:
+            where = f" → {self.rejected_path}" if self.rejected_path else ""
+            text = f"rejected as a whole{where}: {self.rejected[0]}"
+            return text + (f" (and {len(self.rejected) - 1} more reasons)" if len(self.rejected) > 1 else "")
+        valid = f"{self.valid:,} valid" + (f" → {self.valid_path}" if self.valid_path else "")
+        invalid = f"{self.invalid:,} invalid ({share})" + (f" → {self.invalid_path}" if self.invalid_path else "")
+        parts = [valid, invalid]
+        if self.max_invalid is not None:
+            verdict = "within" if self.within else "over"
+            parts.append(f"{verdict} --max-invalid {self.max_invalid} ({self.allowed:,} allowed)")
+        if self.reasons:
+            top = ", ".join(f"{label} {count:,}" for label, count in self.reasons[:reasons])
+            parts.append(f"top reasons: {top}")
+        return " · ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,

@@ -337,6 +337,7 @@ ALTERED_TOP = {
     "extra_columns": "ignore",
     "ordered": True,
     "drift": {"schema_change": "error"},
+    "quarantine": {"max_invalid": "1%"},
 }
 ALTERED_PARQUET = {"storage_mismatch": "error"}
 ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
