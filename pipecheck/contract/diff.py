@@ -120,7 +120,7 @@ def _tolerance_change(old: str | int | None, new: str | int | None) -> list[Chan
         what = f"{'lowered' if tighter else 'raised'} from {old} to {new}"
     return [
         Change(
-            "quarantine.max_invalid",
+            "quarantine",
             f"quarantine.max_invalid {what}",
             producers,
             consumers,
