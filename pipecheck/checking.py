@@ -43,6 +43,7 @@ class Partial:
     hits: tuple[Hits, ...] = ()
     keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
     unevaluated: tuple[tuple[int, str], ...] = ()  # (rule id, why) for expressions that failed to run
+    judged: tuple[tuple[int, int], ...] = ()  # (rule id, rows it judged) for rules with a mostly
     profile: ProfilePart | None = None  # column statistics, when the plan asks for them (profile.py)
 
 
@@ -81,6 +82,10 @@ def plan_checks(
             pl.col(f"f{i}").arg_true().head(max_examples).implode().alias(f"e{i}"),
         )
     )
+    # rules with a mostly also count the rows they judge (after every failure count and examples)
+    judged = tuple((i, r.judged) for i, r in enumerate(rules) if r.judged is not None)
+    masks += tuple(expr.alias(f"g{i}") for i, expr in judged)
+    summaries += tuple(pl.col(f"g{i}").sum().alias(f"j{i}") for i, _ in judged)
     keys = tuple(
         (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
     )
@@ -122,6 +127,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
             masks, unevaluated = _conditions_one_by_one(plan, inputs)
         typed = typed.hstack(masks)
     hits: list[Hits] = []
+    judged: tuple[tuple[int, int], ...] = ()
     if plan.rules:
         counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
         for i, rule in enumerate(plan.rules):
@@ -131,11 +137,20 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
             shown = [_texts(frame, typed, name, first, plan) for name in rule.columns]
             values = tuple(zip(*shown, strict=True))
             hits.append(Hits(rule.id, int(count), tuple(int(o) for o in first), values))
+        tolerant = (rule for rule in plan.rules if rule.judged is not None)
+        judged = tuple((rule.id, int(n)) for rule, n in zip(tolerant, counts[2 * len(plan.rules) :], strict=True))
     keys = tuple(
         (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
         for key, internal in plan.keys
     )
-    return Partial(rows=frame.height, hits=tuple(hits), keys=keys, unevaluated=tuple(unevaluated), profile=profile)
+    return Partial(
+        rows=frame.height,
+        hits=tuple(hits),
+        keys=keys,
+        unevaluated=tuple(unevaluated),
+        judged=judged,
+        profile=profile,
+    )
 
 
 def _conditions_one_by_one(plan: CheckPlan, inputs: pl.LazyFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:

@@ -21,7 +21,7 @@ from pipecheck.checking import CheckPlan, Partial, check_batch, plan_checks
 from pipecheck.compile import CompiledContract
 from pipecheck.datasets import combine, dataset_layout, partition_values
 from pipecheck.executor import ordered_map
-from pipecheck.findings import Example, FileReport, Finding, Severity
+from pipecheck.findings import Example, FileReport, Finding, Severity, Tolerated
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.profile import FileProfile, ProfilePart
 from pipecheck.profile_format import SchemaColumn
@@ -31,6 +31,7 @@ from pipecheck.readers.dataset import Member, PartitionedReader
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
+from pipecheck.tolerance import tolerance
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates, unrunnable_keys
 
 T = TypeVar("T")
@@ -336,8 +337,10 @@ def _own_columns(compiled: CompiledContract, member: Member | None) -> list[str]
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:
-    failed = [rule for rule, count in tally.counts.items() if count] + list(tally.unevaluated)
-    return any(compiled.rule(rule).severity == "error" for rule in failed)
+    """Whether --fail-fast may stop: an error-severity rule failed. A rule with a mostly is judged
+    at the end of the file only (the rows still to come may make it hold)."""
+    failed = [rule for rule, count in tally.counts.items() if count and compiled.rule(rule).mostly is None]
+    return any(compiled.rule(rule).severity == "error" for rule in failed + list(tally.unevaluated))
 
 
 def _value_findings(
@@ -368,14 +371,21 @@ def _value_findings(
             _example(places, s.row, _shown(rule.columns, s.values, named)) for s in tally.samples.get(rule_id, ())
         ]
         column = rule.columns[0] if len(rule.columns) == 1 else ",".join(rule.columns)
+        message, severity, tolerated = rule.message, rule.severity, None
+        judged = tolerance(rule, tally)
+        if judged is not None:  # below its mostly the rule's severity, else a warning
+            message = f"{message}: {judged.text('row' if named else 'value')}"
+            severity = "warning" if judged.held else rule.severity
+            tolerated = Tolerated(judged.required, judged.observed, judged.judged)
         findings.append(
             Finding(
                 rule.check,
-                rule.message,
-                severity=rule.severity,
+                message,
+                severity=severity,
                 column=column,
                 count=tally.counts[rule_id],
                 examples=examples,
+                mostly=tolerated,
             )
         )
     for dup in duplicates:

@@ -314,6 +314,7 @@ ALTERED_COLUMN = {
     "allowed": {"allowed": [1]},
     "multiple_of": {"multiple_of": 2},
     "severity": {"severity": "warning"},
+    "mostly": {"mostly": 0.9},
     "description": {"description": "d"},
     "drift": {"drift": False},
 }
@@ -339,8 +340,15 @@ ALTERED_TOP = {
     "drift": {"schema_change": "error"},
 }
 ALTERED_PARQUET = {"storage_mismatch": "error"}
-ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
-ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "description": "d"}
+ALTERED_COMPARE = {
+    "left": "amount",
+    "op": ">",
+    "right": "amount",
+    "severity": "warning",
+    "mostly": 0.9,
+    "description": "d",
+}
+ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "mostly": 0.9, "description": "d"}
 
 
 def test_every_model_key_changed_alone_is_reported() -> None:
