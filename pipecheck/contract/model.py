@@ -58,6 +58,8 @@ def _fraction_written_as_fraction(value: Any) -> Any:
             if meant is not None and 0 < meant <= 1:
                 raise ValueError(f"expected a fraction such as 0.99, got {value!r} (write {value} as {meant:g})")
         raise ValueError(f"expected a fraction such as 0.99 (0 < mostly <= 1), got {value!r}")
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("expected a fraction such as 0.99 (0 < mostly <= 1), got nan")
     if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value <= 100:
         raise ValueError(f"must be a fraction <= 1 (0.99 for 99%), got {value}")
     return value
@@ -281,7 +283,7 @@ class ColumnSpec(_Strict):
                 message = f"unknown rule {key!r}{hint}; {applies}"
             problems.append((("mostly", key), message))
         if problems:
-            raise CheckProblems(problems)
+            raise CheckProblems(problems, at_keys=True)
         return self
 
 
@@ -472,8 +474,9 @@ class CheckProblems(ValueError):
     The loader reports each one at its own YAML node; outside the loader the text lists them all.
     """
 
-    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+    def __init__(self, problems: list[tuple[Location, str]], *, at_keys: bool = False) -> None:
         self.problems = problems
+        self.at_keys = at_keys  # the problem is the key itself (a name), not its value
         super().__init__("; ".join(f"{_dotted(loc)}: {message}" for loc, message in problems))
 
 
