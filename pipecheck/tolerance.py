@@ -41,8 +41,11 @@ class Tolerance:
 
     def text(self, noun: str) -> str:
         """'97.2% of 1,000 values pass, mostly 99% required' (failed) or '... pass (mostly 99%)' (held)."""
-        required = format((Decimal(repr(self.required)) * 100).normalize(), "f")
-        digits = max(1, len(required.partition(".")[2]) + 1)
+        percent = Decimal(repr(self.required)) * 100
+        required = format(percent.normalize(), "f")
+        if len(required.partition(".")[2]) > 6:  # 1e-9: not a row of zeros
+            required = f"{float(percent):.6g}"
+        digits = min(max(1, len(required.partition(".")[2]) + 1), 6)
         # Rounded down, one digit finer than the requirement: a miss never reads as reaching it.
         shown = math.floor(Fraction(self.passed * 100 * 10**digits, max(self.judged, 1))) / 10**digits
         counted = f"{shown:.{digits}f}% of {self.judged:,} {noun}{'' if self.judged == 1 else 's'} pass"

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -83,6 +84,8 @@ def test_value_rules_are_the_column_rules_judged_value_by_value() -> None:
         ("{type: float, mostly: '99%'}", "3:28: columns.a.mostly", "got '99%' (write 99% as 0.99)"),
         ("{type: float, mostly: {type: '95 %'}}", "3:35: columns.a.mostly.type", "(write 95 % as 0.95)"),
         ("{type: float, mostly: true}", "3:28: columns.a.mostly", "expected a number, got True"),
+        ("{type: float, mostly: '0.9'}", "3:28: columns.a.mostly", "got the text '0.9' (write it without quotes)"),
+        ("{type: float, mostly: 1e-3}", "3:28: columns.a.mostly", "'1e-3' (YAML needs a point: 1.0e-3)"),
         ("{type: float, mostly: .nan}", "3:28: columns.a.mostly", "got nan"),
     ],
 )
@@ -252,6 +255,29 @@ def test_held_by_mostly_names_the_rules_whose_failures_are_tolerated(tmp_path: P
     by_check = {(r.columns[0], r.check): r.id for r in compiled.rules}
     # min: 3 of 4 pass (held at 0.5); max: 3 of 4 (not held at 0.9); b's rules have no mostly
     assert held_by_mostly(tally, compiled) == {by_check[("a", "min")]}
+
+
+def test_an_expression_that_cannot_run_does_not_hold_whatever_its_mostly(tmp_path: Path) -> None:
+    contract = parse_contract(
+        "contract: t\ncolumns:\n  s: {type: string}\nchecks:\n"
+        "  expression: [{sql: 'CAST(s AS INTEGER) > 0', mostly: 0.5}]\n"
+    )
+    compiled = compile_contract(contract)
+    path = tmp_path / "d.csv"
+    path.write_text("s\nabc\n3\n", encoding="utf-8")
+    report = validate_file(path, "d.csv", compiled, "c.yaml", Options())
+    (finding,) = report.findings
+    assert finding.severity == "error" and "could not be evaluated" in finding.message and finding.mostly is None
+    plan = plan_checks(compiled, ["s"], text=True, max_examples=5)
+    partial = check_batch(plan, pl.DataFrame({"c0": ["abc", "3"]}))
+    assert held_by_mostly(Tally.of(partial, 0, 5), compiled) == frozenset()
+
+
+def test_a_tiny_or_long_fraction_is_shown_briefly() -> None:
+    assert Tolerance(1e-300, failed=2, judged=3).text("value") == "33.3% of 3 values pass (mostly 1e-298%)"
+    long = Tolerance(0.123456789012345, failed=2, judged=3).text("value")
+    assert long == "33.33333% of 3 values pass (mostly 12.3457%)"
+    assert Tolerance(0.5, failed=1, judged=1).text("row") == "0.0% of 1 row pass, mostly 50% required"
 
 
 def test_the_verdict_is_exact_for_fractions_binary_floats_cannot_hold() -> None:

@@ -57,6 +57,15 @@ def _fraction_written_as_fraction(value: Any) -> Any:
                 meant = None
             if meant is not None and 0 < meant <= 1:
                 raise ValueError(f"expected a fraction such as 0.99, got {value!r} (write {value} as {meant:g})")
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and "e" in text.lower() and "." not in text:  # YAML 1.1 reads 1e-3 as text
+            mantissa, _, exponent = text.lower().partition("e")
+            raise ValueError(f"expected a number, got the text {value!r} (YAML needs a point: {mantissa}.0e{exponent})")
+        if number is not None:
+            raise ValueError(f"expected a number, got the text {value!r} (write it without quotes)")
         raise ValueError(f"expected a fraction such as 0.99 (0 < mostly <= 1), got {value!r}")
     if isinstance(value, float) and math.isnan(value):
         raise ValueError("expected a fraction such as 0.99 (0 < mostly <= 1), got nan")
