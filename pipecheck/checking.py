@@ -58,6 +58,7 @@ class Partial:
     hits: tuple[Hits, ...] = ()
     keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
     unevaluated: tuple[tuple[int, str], ...] = ()  # (rule id, why) for expressions that failed to run
+    judged: tuple[tuple[int, int], ...] = ()  # (rule id, rows it judged) for rules with a mostly
     profile: ProfilePart | None = None  # column statistics, when the plan asks for them (profile.py)
     failures: RowFailures | None = None  # per-row verdicts, when the plan asks for them
 
@@ -105,6 +106,10 @@ def plan_checks(
             pl.col(f"f{i}").arg_true().head(max_examples).implode().alias(f"e{i}"),
         )
     )
+    # rules with a mostly also count the rows they judge (after every failure count and examples)
+    judged = tuple((i, r.judged) for i, r in enumerate(rules) if r.judged is not None)
+    masks += tuple(expr.alias(f"g{i}") for i, expr in judged)
+    summaries += tuple(pl.col(f"g{i}").sum().alias(f"j{i}") for i, _ in judged)
     keys = tuple(
         (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
     )
@@ -131,7 +136,7 @@ def plan_checks(
 
 def decided_at_end(rule: CompiledRule) -> bool:
     """Whether a row failing the rule is invalid only if the rule fails over the whole file (`mostly`)."""
-    return getattr(rule, "mostly", None) is not None
+    return rule.mostly is not None
 
 
 def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
@@ -155,6 +160,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         typed = typed.hstack(masks)
     hits: list[Hits] = []
     failures = None
+    judged: tuple[tuple[int, int], ...] = ()
     if plan.rules:
         if plan.verdicts is None:
             counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
@@ -169,6 +175,8 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
             shown = [_texts(frame, typed, name, first, plan) for name in rule.columns]
             values = tuple(zip(*shown, strict=True))
             hits.append(Hits(rule.id, int(count), tuple(int(o) for o in first), values))
+        tolerant = (rule for rule in plan.rules if rule.judged is not None)
+        judged = tuple((rule.id, int(n)) for rule, n in zip(tolerant, counts[2 * len(plan.rules) :], strict=True))
     keys = tuple(
         (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
         for key, internal in plan.keys
@@ -178,6 +186,7 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
         hits=tuple(hits),
         keys=keys,
         unevaluated=tuple(unevaluated),
+        judged=judged,
         profile=profile,
         failures=failures if failures is not None or plan.verdicts is None else _no_failures(),
     )

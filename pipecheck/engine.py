@@ -21,7 +21,7 @@ from pipecheck.checking import CheckPlan, Partial, check_batch, decided_at_end, 
 from pipecheck.compile import CompiledContract
 from pipecheck.datasets import combine, dataset_layout, partition_values
 from pipecheck.executor import ordered_map
-from pipecheck.findings import Example, FileReport, Finding, Severity
+from pipecheck.findings import Example, FileReport, Finding, Severity, Tolerated
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.profile import FileProfile, ProfilePart
 from pipecheck.profile_format import SchemaColumn
@@ -33,6 +33,7 @@ from pipecheck.readers.dataset import Member, PartitionedReader
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
+from pipecheck.tolerance import tolerance
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates, unrunnable_keys
 
 if TYPE_CHECKING:
@@ -411,17 +412,22 @@ def _unsplittable(finding: Finding, compiled: CompiledContract) -> bool:
 
 def _mostly_outcomes(tally: Tally, compiled: CompiledContract) -> tuple[set[str], set[str]]:
     """Labels of the rules decided at the end that held over the file, and of those that failed."""
+    from pipecheck.tolerance import held_by_mostly
+
+    kept = held_by_mostly(tally, compiled)
     held: set[str] = set()
     failed: set[str] = set()
     for rule in compiled.rules:
         if decided_at_end(rule):
-            (failed if tally.counts.get(rule.id) else held).add(rule.label)
+            (held if rule.id in kept else failed).add(rule.label)
     return held, failed
 
 
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:
-    failed = [rule for rule, count in tally.counts.items() if count] + list(tally.unevaluated)
-    return any(compiled.rule(rule).severity == "error" for rule in failed)
+    """Whether --fail-fast may stop: an error-severity rule failed. A rule with a mostly is judged
+    at the end of the file only (the rows still to come may make it hold)."""
+    failed = [rule for rule, count in tally.counts.items() if count and compiled.rule(rule).mostly is None]
+    return any(compiled.rule(rule).severity == "error" for rule in failed + list(tally.unevaluated))
 
 
 def _value_findings(
@@ -452,14 +458,21 @@ def _value_findings(
             _example(places, s.row, _shown(rule.columns, s.values, named)) for s in tally.samples.get(rule_id, ())
         ]
         column = rule.columns[0] if len(rule.columns) == 1 else ",".join(rule.columns)
+        message, severity, tolerated = rule.message, rule.severity, None
+        judged = tolerance(rule, tally)
+        if judged is not None:  # below its mostly the rule's severity, else a warning
+            message = f"{message}: {judged.text('row' if named else 'value')}"
+            severity = "warning" if judged.held else rule.severity
+            tolerated = Tolerated(judged.required, judged.observed, judged.judged)
         findings.append(
             Finding(
                 rule.check,
-                rule.message,
-                severity=rule.severity,
+                message,
+                severity=severity,
                 column=column,
                 count=tally.counts[rule_id],
                 examples=examples,
+                mostly=tolerated,
             )
         )
     for dup in duplicates:

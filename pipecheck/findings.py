@@ -97,6 +97,19 @@ def shown_value(value: str | None, chars: int = 40, measure: Callable[[str], int
     return quote + "".join(head) + "…" + "".join(reversed(tail)) + quote
 
 
+@dataclass(frozen=True)
+class Tolerated:
+    """How a rule with a `mostly` fared: the fraction required, the fraction of its judged
+    (non-null) values that passed, and how many were judged."""
+
+    required: float
+    observed: float
+    evaluated: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"required": self.required, "observed": self.observed, "evaluated": self.evaluated}
+
+
 @dataclass
 class Finding:
     check: str
@@ -113,6 +126,7 @@ class Finding:
     value: float | None = None
     threshold: float | None = None
     details: dict[str, Any] | None = None
+    mostly: Tolerated | None = None  # a rule with a mostly: its fraction (below it an error, else a warning)
 
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
@@ -140,6 +154,8 @@ class Finding:
             out.update(metric=self.metric, value=self.value, threshold=self.threshold)
         if self.details is not None:
             out["details"] = self.details
+        if self.mostly is not None:
+            out["mostly"] = self.mostly.to_dict()
         return out
 
 

@@ -22,7 +22,7 @@ from pipecheck.findings import FileReport, RunReport, Severity
 if TYPE_CHECKING:
     from pipecheck.engine import Options, ProgressSink
     from pipecheck.profile_format import Profile
-    from pipecheck.quarantine import Keep, Tolerance
+    from pipecheck.quarantine import Keep, MaxInvalid
     from pipecheck.scratch import Scratch
 
 
@@ -196,19 +196,19 @@ def run(request: Request) -> RunReport:
     return RunReport(files=files, version=__version__, fail_on=fail_on, descriptions=descriptions(), skipped=skipped)
 
 
-def _tolerances(request: Request, settings: Settings, compiled: dict[Path, CompiledContract]) -> dict[Path, Tolerance]:
+def _tolerances(request: Request, settings: Settings, compiled: dict[Path, CompiledContract]) -> dict[Path, MaxInvalid]:
     """Each contract's --max-invalid: the command line's, else the contract's, else the config's."""
-    from pipecheck.quarantine import Tolerance
+    from pipecheck.quarantine import MaxInvalid
 
-    out: dict[Path, Tolerance] = {}
+    out: dict[Path, MaxInvalid] = {}
     for path, contract in compiled.items():
         own = contract.contract.quarantine.max_invalid
         if request.max_invalid is not None:
-            out[path] = Tolerance.parse(request.max_invalid)
+            out[path] = MaxInvalid.parse(request.max_invalid)
         elif own is not None:
-            out[path] = Tolerance.parse(str(own), f"{_display(path)}: quarantine.max_invalid")
+            out[path] = MaxInvalid.parse(str(own), f"{_display(path)}: quarantine.max_invalid")
         elif settings.max_invalid is not None:
-            out[path] = Tolerance.parse(
+            out[path] = MaxInvalid.parse(
                 settings.max_invalid, f"{settings.sources.get('quarantine')}: quarantine.max_invalid"
             )
     return out

@@ -18,7 +18,7 @@ Keep = Literal["first", "none"]
 
 
 @dataclass(frozen=True)
-class Tolerance:
+class MaxInvalid:
     """--max-invalid: a number of rows ('100') or a share of the file's rows ('0.5%')."""
 
     text: str
@@ -26,7 +26,7 @@ class Tolerance:
     percent: Decimal | None = None
 
     @classmethod
-    def parse(cls, text: str, where: str = "--max-invalid") -> Tolerance:
+    def parse(cls, text: str, where: str = "--max-invalid") -> MaxInvalid:
         raw = str(text).strip()
         try:
             if raw.endswith("%"):
@@ -52,7 +52,7 @@ class Tolerance:
 @dataclass(frozen=True)
 class QuarantineOptions:
     directory: Path | None = None  # None: count only (--max-invalid without --quarantine)
-    max_invalid: Tolerance | None = None
+    max_invalid: MaxInvalid | None = None
     keep: Keep = "first"  # which occurrence of a duplicate key is valid: the first, or none
 
 
