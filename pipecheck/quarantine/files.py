@@ -31,10 +31,13 @@ class PendingFile:
 
     def commit(self) -> None:
         """The file under its final name (replacing an older one in one step)."""
-        if not self.handle.closed:  # a zstd stream closes the file it wrote into
+        if not self.handle.closed:
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
+        else:  # written by another handle (pyarrow's, a zstd stream that closed this one)
+            with self.temp.open("rb") as written:
+                os.fsync(written.fileno())
         os.replace(self.temp, self.final)
 
     def discard(self) -> None:

@@ -80,7 +80,8 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         pending = PendingFile(path)
-        return pending, pq.ParquetWriter(pending.handle, schema)
+        pending.handle.close()  # pyarrow writes the temp file by its name, and closes it itself
+        return pending, pq.ParquetWriter(str(pending.temp), schema)
 
     def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
         import numpy as np
