@@ -230,7 +230,8 @@ class _Pass:
         name = member.source if member is not None else (self.path.name if self.path else "data")
         if directory is not None and member is not None and self.path is not None:
             directory = directory / self.path.name  # a dataset's members keep their folders
-        sink = open_sink(reader, directory, name, late_possible=late_possible)
+        own = reader.inner if isinstance(reader, PartitionedReader) else reader  # the member's own records
+        sink = open_sink(own, directory, name, late_possible=late_possible)
         self.ledger.sinks.append((self.tally.rows, sink))
         return sink
 

@@ -66,15 +66,28 @@ class CountSink:
 def reject(source: Path, directory: Path, file_format: str, reasons: list[str]) -> str | None:
     """The input copied byte for byte to STEM.rejected.EXT, with STEM.rejected.json saying why."""
     outputs = Outputs.of(directory, source.name, file_format)
-    outputs.rejected.parent.mkdir(parents=True, exist_ok=True)
-    if source.is_file():
-        copy_whole(source, outputs.rejected)
-    elif source.is_dir():
-        import shutil
-
-        if outputs.rejected.with_suffix("").exists():
-            shutil.rmtree(outputs.rejected.with_suffix(""))
-        shutil.copytree(source, outputs.rejected.with_suffix(""))
-    why = {"file": str(source), "rejected": str(outputs.rejected), "reasons": reasons}
+    directory.mkdir(parents=True, exist_ok=True)
+    copied = outputs.rejected
+    if source.is_dir():  # a dataset: its folder copied whole, as DIR/NAME.rejected/
+        copied, outputs = directory / f"{source.name}.rejected", Outputs.of(directory, source.name, "dir")
+        _copy_tree(source, copied)
+    else:
+        copy_whole(source, copied)
+    why = {"file": str(source), "rejected": str(copied), "reasons": reasons}
     write_whole(outputs.rejected_json, (json.dumps(why, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    return str(outputs.rejected)
+    return str(copied)
+
+
+def _copy_tree(source: Path, final: Path) -> None:
+    """A directory copied beside its final name, then renamed into place (an older copy replaced)."""
+    import shutil
+    import tempfile
+
+    temp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".pipecheck-tmp", dir=final.parent))
+    try:
+        shutil.copytree(source, temp / "copy")
+        if final.exists():
+            shutil.rmtree(final)
+        (temp / "copy").rename(final)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
