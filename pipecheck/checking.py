@@ -44,6 +44,7 @@ class RowFailures:
     labels: pl.Series
     # True where every rule the row fails is decided only at the end of the file (`mostly`)
     deferred: pl.Series
+    touched: pl.Series  # True where some rule the row fails is decided only at the end
 
     @property
     def count(self) -> int:
@@ -198,6 +199,7 @@ def _row_failures(masks: pl.DataFrame, verdicts: tuple[tuple[int, str, bool], ..
         return _no_failures()
     failed = [pl.col(f"f{i}").fill_null(False) for i, _, _ in verdicts]
     now = [pl.col(f"f{i}").fill_null(False) for i, _, deferred in verdicts if not deferred]
+    later = [pl.col(f"f{i}").fill_null(False) for i, _, deferred in verdicts if deferred]
     labels = pl.concat_str(
         [pl.when(flag).then(pl.lit(label)) for flag, (_, label, _) in zip(failed, verdicts, strict=True)],
         separator=";",
@@ -211,15 +213,18 @@ def _row_failures(masks: pl.DataFrame, verdicts: tuple[tuple[int, str, bool], ..
             "offset",
             labels.alias("labels"),
             (~pl.any_horizontal(now) if now else pl.lit(True)).alias("deferred"),
+            (pl.any_horizontal(later) if later else pl.lit(False)).alias("touched"),
         )
         .collect()
     )
-    return RowFailures(rows["offset"], rows["labels"], rows["deferred"])
+    return RowFailures(rows["offset"], rows["labels"], rows["deferred"], rows["touched"])
 
 
 def _no_failures() -> RowFailures:
-    empty = pl.DataFrame(schema={"offset": pl.UInt32, "labels": pl.String, "deferred": pl.Boolean})
-    return RowFailures(empty["offset"], empty["labels"], empty["deferred"])
+    empty = pl.DataFrame(
+        schema={"offset": pl.UInt32, "labels": pl.String, "deferred": pl.Boolean, "touched": pl.Boolean}
+    )
+    return RowFailures(empty["offset"], empty["labels"], empty["deferred"], empty["touched"])
 
 
 def _conditions_one_by_one(plan: CheckPlan, inputs: pl.LazyFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:

@@ -13,13 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pipecheck.quarantine.files import PendingFile, compressed_writer
-from pipecheck.quarantine.ledger import Taken
+from pipecheck.quarantine.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,6 +100,7 @@ class _InvalidPart:
     ordinals: Any  # int64, -1 for records no frame holds
     starts: Any  # int64 offsets in the invalid temp file
     prefixes: Any  # int32 lengths of the _pipecheck_ prefix
+    touched: Any  # bool: the record failed a rule decided at the end (`mostly`)
 
 
 class CsvSink:
@@ -117,6 +118,8 @@ class CsvSink:
         self.valid_parts: list[_ValidPart] = []
         self.invalid_parts: list[_InvalidPart] = []
         self.started = False
+        self.delimiter = self.dialect.delimiter
+        self._label_fields: dict[str, str] = {}
 
     @property
     def writes(self) -> bool:
@@ -146,34 +149,37 @@ class CsvSink:
             self._start()
         records: RawRecords = work.raw_records()  # type: ignore[attr-defined]
         n = int(records.starts.size)
-        checked_at = np.flatnonzero(records.checked)  # the record of each frame row
-        labels: dict[int, list[str]] = {}
+        labels = np.full(n, "", dtype=object)  # each record's failed rules, ';'-joined ("": valid)
+        touched = np.zeros(n, dtype=bool)
         if failures.count:
             definite = ~failures.deferred
-            offsets = failures.offsets.filter(definite).to_numpy()
-            texts = failures.labels.filter(definite).to_list()
-            for record, text in zip(checked_at[offsets].tolist(), texts, strict=True):
-                labels[record] = [text]
-        for record in np.flatnonzero(~records.checked).tolist():
-            labels.setdefault(record, []).append(MALFORMED)
+            checked_at = np.flatnonzero(records.checked)  # the record of each frame row
+            touched[checked_at[failures.offsets.filter(failures.touched).to_numpy()]] = True
+            labels[checked_at[failures.offsets.filter(definite).to_numpy()]] = failures.labels.filter(
+                definite
+            ).to_numpy()
+        extra: dict[int, str] = dict.fromkeys(np.flatnonzero(~records.checked).tolist(), MALFORMED)
         if records.open_quote and n:
-            labels.setdefault(n - 1, []).append(OPEN_QUOTE)
+            extra[n - 1] = OPEN_QUOTE if n - 1 not in extra else f"{MALFORMED};{OPEN_QUOTE}"
         if self.reader.decode_log.count and REPLACEMENT in records.data:
             for record in _records_with(records, REPLACEMENT):
-                labels.setdefault(record, []).append(UNDECODABLE)
-        bad = np.zeros(n, dtype=bool)
-        if labels:
-            bad[list(labels)] = True
+                extra[record] = f"{extra[record]};{UNDECODABLE}" if record in extra else UNDECODABLE
+        for record, label in extra.items():
+            labels[record] = f"{labels[record]};{label}" if labels[record] else label
+        bad = labels != ""
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
-            self._write(records, point, bad, labels, ordinal_of)
+            self._write(records, point, bad, labels, ordinal_of, touched)
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
-        shown = [";".join(labels[r]) for r in sorted(labels)]
-        return Taken(ordinal_of[invalid_checked], shown, unchecked)
+        import polars as pl
+
+        return Taken(
+            ordinal_of[invalid_checked], label_counts(pl.Series(labels[bad].tolist(), dtype=pl.String)), unchecked
+        )
 
     def _write(
-        self, records: RawRecords, point: Checkpoint, bad: Any, labels: dict[int, list[str]], ordinal_of: Any
+        self, records: RawRecords, point: Checkpoint, bad: Any, labels: Any, ordinal_of: Any, touched: Any
     ) -> None:
         import numpy as np
 
@@ -197,23 +203,38 @@ class CsvSink:
                     (np.concatenate(moved) if moved else np.zeros(0, np.int64)).astype(np.int64),
                 )
             )
-        rows, ordinals, offsets, prefixes = [], [], [], []
-        line0 = point.first_line or 1
-        for record in np.flatnonzero(bad).tolist():
-            row = point.first_record + record
-            line = line0 + (int(records.lines[record]) if records.lines is not None else record)
-            prefix = self._fields((str(row), str(line), ";".join(labels[record])))
-            rows.append(row)
-            ordinals.append(int(ordinal_of[record]) if records.checked[record] else -1)
-            offsets.append(self.invalid.size)
-            prefixes.append(len(prefix))
-            self.invalid.write(prefix + self._terminated(data[int(starts[record]) : int(ends[record])]))
-        if self.late_possible and rows:
+        at = np.flatnonzero(bad)
+        if not at.size:
+            return
+        rows = at + point.first_record
+        lines = (records.lines[at] if records.lines is not None else at) + (point.first_line or 1)
+        quoted = self._quoted_label
+        prefixes = [
+            f"{row}{self.delimiter}{line}{self.delimiter}{quoted(text)}{self.delimiter}".encode()
+            for row, line, text in zip(rows.tolist(), lines.tolist(), labels[at].tolist(), strict=True)
+        ]
+        texts = [data[s:e] for s, e in zip(starts[at].tolist(), ends[at].tolist(), strict=True)]
+        if texts and not texts[-1].endswith((b"\n", b"\r")):
+            texts[-1] += self.newline
+        sizes = np.fromiter((len(p) + len(t) for p, t in zip(prefixes, texts, strict=True)), np.int64, at.size)
+        offsets = self.invalid.size + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+        self.invalid.write(b"".join(piece for pair in zip(prefixes, texts, strict=True) for piece in pair))
+        if self.late_possible:
+            checked = records.checked[at]
+            ordinals = np.where(checked, ordinal_of[at], -1).astype(np.int64)
             self.invalid_parts.append(
-                _InvalidPart(
-                    np.array(rows, np.int64), np.array(ordinals, np.int64), np.array(offsets, np.int64), prefixes
-                )
+                _InvalidPart(rows.astype(np.int64), ordinals, offsets, [len(p) for p in prefixes], touched[at])
             )
+
+    def _quoted_label(self, text: str) -> str:
+        """A label list as a field of the prefix, quoted where the dialect needs it (cached: labels repeat)."""
+        shown = self._label_fields.get(text)
+        if shown is None:
+            d = self.dialect
+            needs = any(ch in text for ch in (d.delimiter, d.quotechar, "\r", "\n"))
+            shown = d.quotechar + text.replace(d.quotechar, d.quotechar * 2) + d.quotechar if needs else text
+            self._label_fields[text] = shown
+        return shown
 
     def _terminated(self, chunk: bytes) -> bytes:
         return chunk if not chunk or chunk.endswith((b"\n", b"\r")) else chunk + self.newline
@@ -284,22 +305,17 @@ class CsvSink:
                 invalid.write(
                     invalid_src.read_to(self.header_bytes + (len(self._fields(PREFIX)) if self.header_bytes else 0))
                 )
-                waiting = self._invalid_records(invalid_src)
-                nxt = next(waiting, None)
+                earlier = _EarlierInvalid(self.invalid_parts, self.invalid.size, late_ordinals, bool(strip))
                 for start, end, ordinal in self._late_spans(late_ordinals):
                     valid.write(valid_src.read_to(start))
                     text = valid_src.read_to(end)
                     place = places.get(ordinal)
                     row = place.row if place is not None else ordinal + 1
-                    while nxt is not None and nxt[0] < row:
-                        invalid.write(self._relabelled(nxt, late_labels, strip))
-                        nxt = next(waiting, None)
+                    earlier.copy_before(row, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
                     line = "" if place is None or place.line is None else str(place.line)
                     invalid.write(self._fields((str(row), line, late_labels[ordinal])) + text)
                 valid.write(valid_src.read_to(None))
-                while nxt is not None:
-                    invalid.write(self._relabelled(nxt, late_labels, strip))
-                    nxt = next(waiting, None)
+                earlier.copy_before(None, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
             valid.commit()
             invalid.commit()
         except BaseException:
@@ -327,21 +343,8 @@ class CsvSink:
                 end = int(starts[i + 1]) if i + 1 < starts.size else after
                 yield int(starts[i]), end, int(ordinals[i])
 
-    def _invalid_records(self, source: _Sequential) -> Iterator[tuple[int, int, bytes, bytes]]:
-        """(row, ordinal, prefix, record) of each record of the invalid temp file, in order."""
-        assert self.invalid is not None
-        flat = [
-            (int(r), int(o), int(s), int(p))
-            for part in self.invalid_parts
-            for r, o, s, p in zip(part.rows, part.ordinals, part.starts, part.prefixes, strict=True)
-        ]
-        for k, (row, ordinal, start, prefix) in enumerate(flat):
-            end = flat[k + 1][2] if k + 1 < len(flat) else self.invalid.size
-            source.read_to(start)
-            yield row, ordinal, source.read_to(start + prefix), source.read_to(end)
-
-    def _relabelled(self, record: tuple[int, int, bytes, bytes], late: dict[int, str], strip: Collection[str]) -> bytes:
-        _, ordinal, prefix, text = record
+    def _relabelled(self, record: tuple[int, bytes, bytes], late: dict[int, str], strip: Collection[str]) -> bytes:
+        ordinal, prefix, text = record
         extra = late.get(ordinal) if ordinal >= 0 else None
         if not extra and not strip:
             return prefix + text
@@ -358,6 +361,52 @@ class CsvSink:
         for output in (self.valid, self.invalid):
             if output is not None:
                 output.pending.discard()
+
+
+class _EarlierInvalid:
+    """The invalid temp file's records, copied in bulk up to a row, except those to relabel: rows
+    also decided late (a later duplicate that failed a rule too) and, when rules held under
+    `mostly`, rows that failed one of those."""
+
+    def __init__(self, parts: list[_InvalidPart], size: int, late: Any, stripping: bool) -> None:
+        import numpy as np
+
+        def joined(name: str) -> Any:
+            arrays = [np.asarray(getattr(part, name), dtype=np.int64) for part in parts]
+            return np.concatenate(arrays) if arrays else np.zeros(0, np.int64)
+
+        self.rows, self.ordinals, self.starts, self.prefixes = (
+            joined(name) for name in ("rows", "ordinals", "starts", "prefixes")
+        )
+        self.ends = np.append(self.starts[1:], size) if self.starts.size else self.starts
+        relabel = (self.ordinals >= 0) & np.isin(self.ordinals, late)
+        if stripping:
+            relabel |= joined("touched").astype(bool)
+        self.relabel = np.flatnonzero(relabel)
+        self.next = 0  # index of the next record to copy
+        self.next_relabel = 0
+
+    def copy_before(
+        self, row: int | None, source: _Sequential, out: _Final, relabelled: Callable[[tuple[int, bytes, bytes]], bytes]
+    ) -> None:
+        """Every record before `row` (None: all that are left) written to `out`."""
+        import numpy as np
+
+        stop = int(np.searchsorted(self.rows, row)) if row is not None else int(self.rows.size)
+        while self.next < stop:
+            pending = self.relabel[self.next_relabel] if self.next_relabel < self.relabel.size else stop
+            upto = min(int(pending), stop)
+            if upto > self.next:  # records as they are, in one piece
+                source.read_to(int(self.starts[self.next]))
+                out.write(source.read_to(int(self.ends[upto - 1])))
+                self.next = upto
+                continue
+            k = self.next
+            source.read_to(int(self.starts[k]))
+            prefix = source.read_to(int(self.starts[k] + self.prefixes[k]))
+            out.write(relabelled((int(self.ordinals[k]), prefix, source.read_to(int(self.ends[k])))))
+            self.next += 1
+            self.next_relabel += 1
 
 
 class _Sequential:

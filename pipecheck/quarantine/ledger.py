@@ -27,13 +27,21 @@ if TYPE_CHECKING:
     Ordinals = npt.NDArray[np.int64]
 
 
+def label_counts(labels: pl.Series) -> Counter[str]:
+    """Rows per rule label, from rows' ';'-joined labels."""
+    if not labels.len():
+        return Counter()
+    counts = labels.str.split(";").explode().value_counts()
+    return Counter(dict(zip(counts[:, 0].to_list(), counts[:, 1].to_list(), strict=True)))
+
+
 @dataclass(frozen=True)
 class Taken:
     """What a sink made of one batch: the checked rows it set aside (ordinals in the file) and
     the labels of every record it set aside, checked or not (malformed, undecodable)."""
 
     invalid: Ordinals
-    labels: list[str]
+    reasons: Counter[str]  # rows per rule label among the records set aside
     unchecked: int  # records set aside that no frame holds (malformed, an unterminated quote)
 
 
@@ -73,7 +81,7 @@ class Ledger:
 
         taken = sink.take(work, point, failures, first)
         self.definite.append(taken.invalid)
-        self.reasons.update(label for labels in taken.labels for label in labels.split(";"))
+        self.reasons.update(taken.reasons)
         self.unchecked += taken.unchecked
         if failures.count and failures.deferred.any():
             rows = pl.DataFrame({"offset": failures.offsets, "labels": failures.labels}).filter(failures.deferred)
@@ -103,8 +111,7 @@ class Ledger:
         definite = np.concatenate(self.definite) if self.definite else np.zeros(0, dtype=np.int64)
         reasons = Counter({label: n for label, n in self.reasons.items() if label not in strip})
         new = late.filter(~late["ordinal"].is_in(definite)) if late.height else late
-        for labels in late["labels"].to_list():
-            reasons.update(labels.split(";"))
+        reasons.update(label_counts(late["labels"]))
         unchecked = self.unchecked + sum(sink.unchecked_at_end() for _, sink in self.sinks)
         invalid = int(definite.size) + new.height + unchecked
         paths: list[tuple[str | None, str | None]] = []

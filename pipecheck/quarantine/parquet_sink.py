@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipecheck.quarantine.files import PendingFile
-from pipecheck.quarantine.ledger import Taken
+from pipecheck.quarantine.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
     import polars as pl
@@ -105,7 +105,7 @@ class ParquetSink:
         if offsets.size:
             invalid = table.take(pa.array(offsets))
             self.invalid[1].write_table(_with_prefix(invalid, (offsets + base + 1).tolist(), labels))
-        return Taken(offsets + base, labels, 0)
+        return Taken(offsets + base, label_counts(failures.labels.filter(definite)), 0)
 
     def unchecked_at_end(self) -> int:
         return 0

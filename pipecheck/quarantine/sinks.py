@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 
 from pipecheck.quarantine import Outputs
 from pipecheck.quarantine.files import copy_whole, write_whole
-from pipecheck.quarantine.ledger import Sink, Taken
+from pipecheck.quarantine.ledger import Sink, Taken, label_counts
 
 if TYPE_CHECKING:
     import polars as pl
@@ -53,7 +53,7 @@ class CountSink:
 
         definite = ~failures.deferred
         offsets = failures.offsets.filter(definite).to_numpy().astype(np.int64) + first + point.first_row
-        return Taken(offsets, failures.labels.filter(definite).to_list(), 0)
+        return Taken(offsets, label_counts(failures.labels.filter(definite)), 0)
 
     def unchecked_at_end(self) -> int:
         return self.reader.unchecked_rows()
