@@ -10,17 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipecheck import __version__
 from pipecheck.compile import CompiledContract, compile_contract
 from pipecheck.config import Settings, contract_paths, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageError
 from pipecheck.findings import FileReport, RunReport, Severity
+from pipecheck.version import __version__
 
 if TYPE_CHECKING:
     from pipecheck.engine import Options, ProgressSink
     from pipecheck.profile_format import Profile
+    from pipecheck.readers.base import Reader
     from pipecheck.scratch import Scratch
 
 
@@ -36,6 +37,7 @@ class Request:
     on_file: Callable[[FileReport], None] | None = None  # each file's report as it is known, in input order
     contracts_changed: bool = False  # paths are contracts: validate the project's data files they govern
     baseline: Path | None = None  # a profile to compare every file with (else the contract's drift.baseline)
+    loaded: CompiledContract | None = None  # `contract`, already compiled (the Python API's load_contract)
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -112,6 +114,31 @@ def compile_runnable(contract: Contract, path: Path) -> CompiledContract:
     return compiled
 
 
+def load_runnable(path: Path) -> CompiledContract:
+    """A contract file loaded and compiled, once it has run (what the Python API's load_contract hands out)."""
+    return compile_runnable(load_contract(path, _display(path)), path)
+
+
+def run_reader(
+    reader: Reader,
+    name: str,
+    compiled: CompiledContract,
+    contract_path: Path,
+    *,
+    max_examples: int,
+    fail_on: Severity,
+    fail_fast: bool = False,
+    progress: ProgressSink | None = None,
+) -> RunReport:
+    """Validate data the caller opened (the Python API's in-memory frame), reported as `run` reports a file."""
+    from pipecheck.engine import Options, validate_reader
+    from pipecheck.rules import descriptions
+
+    options = Options(max_examples=max_examples, fail_fast=fail_fast, fail_on=fail_on, progress=progress)
+    report = validate_reader(reader, name, compiled, _display(contract_path), options)
+    return RunReport(files=[report], version=__version__, fail_on=fail_on, descriptions=descriptions())
+
+
 def run(request: Request) -> RunReport:
     """Validate every file of the request; a file that fails never stops the others."""
     from pipecheck.engine import Options, validate_file
@@ -143,6 +170,8 @@ def run(request: Request) -> RunReport:
             )
         plan.append((path, contract_path))
     compiled: dict[Path, CompiledContract] = {}
+    if request.loaded is not None and request.contract is not None:
+        compiled[request.contract] = request.loaded
     for _, contract_path in plan:
         if contract_path not in compiled:
             compiled[contract_path] = compile_runnable(catalog.load(contract_path), contract_path)
