@@ -106,38 +106,40 @@ def _to_arrow(frame: Any, kind: FrameKind) -> pa.Table:
     import pyarrow as pa
 
     if kind == "arrow":
-        table: pa.Table = frame
-        return table
+        given: pa.Table = frame
+        return given
     if kind == "polars":
         import polars as pl
 
-        try:  # string views as they are: no copy of the text
-            return frame.to_arrow(compat_level=pl.CompatLevel.newest())
+        try:  # text as large_string, as polars writes it to Parquet (and as a report names it)
+            table: pa.Table = frame.to_arrow()
         except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
             raise UnreadableFile(f"the polars frame cannot be read as Arrow: {_first_line(exc)}") from None
+        for at, (name, dtype) in enumerate(frame.schema.items()):
+            if dtype == pl.Object:  # Arrow would get the objects' addresses: their text instead
+                values = frame.get_column(name).to_list()
+                table = table.set_column(at, name, _texts(values, [v is None for v in values]))
+        return table
     names = [str(label) for label in frame.columns]
-    columns = [_pandas_column(frame.iloc[:, i], names[i]) for i in range(len(names))]
-    return pa.Table.from_arrays(columns, names=names)
+    return pa.Table.from_arrays([_pandas_column(frame.iloc[:, i]) for i in range(len(names))], names=names)
 
 
-def _pandas_column(series: Any, name: str) -> pa.Array:
-    """A pandas column as Arrow, as pandas' to_parquet converts it (NaN and None are null); an object
-    column of values Arrow cannot give one type (1 and 'a', say) as the text of each value, which the
-    CSV text rules then read, as if the frame were written to CSV."""
+def _pandas_column(series: Any) -> pa.Array:
+    """A pandas column as Arrow, as pandas' to_parquet converts it (NaN and None are null); a column
+    Arrow cannot type (an object column holding 1 and 'a', complex numbers) as the text of each
+    value, which the CSV text rules then read, as if the frame were written with to_csv."""
     import pyarrow as pa
 
     try:
         return pa.array(series, from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError) as exc:
-        if series.dtype != object:
-            raise UnreadableFile(
-                f"column {name!r} ({series.dtype}) cannot be read as Arrow: {_first_line(exc)}"
-            ) from None
-    missing = series.isna().to_numpy()
-    values = series.to_numpy()
-    return pa.array(
-        [None if gone else str(value) for value, gone in zip(values, missing, strict=True)], pa.large_string()
-    )
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        return _texts(series.to_numpy(), series.isna().to_numpy())
+
+
+def _texts(values: Any, missing: Any) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array([None if gone else str(v) for v, gone in zip(values, missing, strict=True)], pa.large_string())
 
 
 def _first_line(exc: BaseException) -> str:
