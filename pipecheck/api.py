@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from pipecheck.findings import RunReport
 
 StrPath = str | os.PathLike[str]
+# A pandas.DataFrame, polars.DataFrame or pyarrow.Table (pandas and pyarrow ship no type hints).
+Frame = Any
 
 # Called as a file is read, after each batch, with (path as reported, bytes done, bytes in all or
 # None, rows so far); from worker threads, so it must be quick and thread-safe.
@@ -125,7 +127,7 @@ def validate(
 
 
 def validate_frame(
-    frame: Any,
+    frame: Frame,
     contract: LoadedContract | StrPath,
     *,
     name: str = "<frame>",
