@@ -1,6 +1,6 @@
 """In-memory frames (pandas, polars, pyarrow) as a Reader: the frame as an Arrow table, read in slices
 and typed as stored, so the Parquet rules of storage_types.py apply to it exactly as to the same
-frame written to Parquet (tests/test_api_frames.py pins that)."""
+frame written to Parquet (tests/readers/test_frame.py pins that)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import sys
 from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
-from pipecheck.readers import UnreadableFile
 from pipecheck.readers.base import Batch, Checkpoint, Checkpoints, Place
 from pipecheck.readers.parquet import BATCH_ROWS, polars_cannot_take
 
@@ -109,19 +108,26 @@ def _to_arrow(frame: Any, kind: FrameKind) -> pa.Table:
         given: pa.Table = frame
         return given
     if kind == "polars":
-        import polars as pl
-
-        try:  # text as large_string, as polars writes it to Parquet (and as a report names it)
-            table: pa.Table = frame.to_arrow()
-        except (pl.exceptions.PolarsError, pa.ArrowException) as exc:
-            raise UnreadableFile(f"the polars frame cannot be read as Arrow: {_first_line(exc)}") from None
-        for at, (name, dtype) in enumerate(frame.schema.items()):
-            if dtype == pl.Object:  # Arrow would get the objects' addresses: their text instead
-                values = frame.get_column(name).to_list()
-                table = table.set_column(at, name, _texts(values, [v is None for v in values]))
-        return table
+        # text as large_string, as polars writes it to Parquet (and as a report names it)
+        return pa.Table.from_arrays([_polars_column(frame, at) for at in range(frame.width)], names=frame.columns)
     names = [str(label) for label in frame.columns]
     return pa.Table.from_arrays([_pandas_column(frame.iloc[:, i]) for i in range(len(names))], names=names)
+
+
+def _polars_column(frame: Any, at: int) -> pa.ChunkedArray | pa.Array:
+    """A polars column as Arrow; one Arrow has no type for (Int128; Object, of which Arrow would get
+    the objects' addresses) as the text of each value, as for pandas."""
+    import polars as pl
+    import pyarrow as pa
+
+    column = frame.to_series(at)
+    if column.dtype != pl.Object:
+        try:
+            return column.to_frame().to_arrow().column(0)
+        except (pl.exceptions.PolarsError, pa.ArrowException):
+            pass
+    values = column.to_list()
+    return _texts(values, [v is None for v in values])
 
 
 def _pandas_column(series: Any) -> pa.Array:
@@ -140,8 +146,3 @@ def _texts(values: Any, missing: Any) -> pa.Array:
     import pyarrow as pa
 
     return pa.array([None if gone else str(v) for v, gone in zip(values, missing, strict=True)], pa.large_string())
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -198,6 +198,9 @@ def test_columns_arrow_cannot_type_read_as_their_text(tmp_path: Path) -> None:
     assert expected == [("type", "v", 1), ("nullable", "v", 1), ("type", "z", 4)]
     assert _counts(pipecheck.validate_frame(frame, contract), skip=("storage_type",)) == expected
     assert _counts(pipecheck.validate_frame(objects, contract), skip=("storage_type",)) == expected[:2]
+    wide = pl.DataFrame({"v": pl.Series([1, 2**70], dtype=pl.Int128), "z": [1.0, 2.0]})  # Arrow has no int128
+    [finding] = _counts(pipecheck.validate_frame(wide, contract), skip=("storage_type",))
+    assert finding == ("type", "v", 1)
 
 
 RANDOM_CONTRACT = """\
