@@ -99,6 +99,7 @@ def validate(
         bad = next(p for p in given if not isinstance(p, str | os.PathLike))
         raise UsageError(f"validate: paths must be str or os.PathLike, got {type(bad).__name__}")
     _check_options(max_examples, fail_on, jobs)
+    start = _folder(project)  # first: relative paths below need the working directory
     overrides: dict[str, Any] = {
         "schemas": Path(os.fspath(schemas)).absolute() if schemas is not None else None,
         "max_examples": max_examples,
@@ -106,7 +107,7 @@ def validate(
     }
     from pipecheck.config import load_settings
 
-    settings = load_settings(_folder(project), overrides)
+    settings = load_settings(start, overrides)
     if contract is not None and not isinstance(contract, LoadedContract | str | os.PathLike):
         raise UsageError(_not_a_contract(contract))
     loaded = contract if isinstance(contract, LoadedContract) else None
@@ -163,6 +164,8 @@ def validate_frame(
                 hint="rename the columns, e.g. df.columns = df.columns.astype(str)",
             )
     _check_options(max_examples, fail_on, 0)
+    if not isinstance(name, str):
+        raise UsageError(f"name: expected the frame's name as a str, got {type(name).__name__}")
     if not isinstance(contract, LoadedContract | str | os.PathLike):
         raise UsageError(_not_a_contract(contract))
     loaded = contract if isinstance(contract, LoadedContract) else load_contract(contract)

@@ -96,7 +96,7 @@ class ContractCatalog:
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
-    except ValueError:
+    except (ValueError, OSError):  # another drive (Windows); a working directory that was removed
         return str(path)
 
 

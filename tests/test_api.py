@@ -209,6 +209,7 @@ def _errors() -> list[tuple[str, Callable[[Path], object], type[pipecheck.Pipech
             pipecheck.UsageError,
             "collect() it first",
         ),
+        ("frame name", lambda d: pipecheck.validate_frame(pl.DataFrame(), d, name=1), pipecheck.UsageError, "got int"),  # type: ignore[arg-type]
         ("frame contract", lambda d: pipecheck.validate_frame(pl.DataFrame(), None), pipecheck.UsageError, "NoneType"),  # type: ignore[arg-type]
     ]
 
@@ -234,6 +235,21 @@ def test_failures_are_pipecheck_errors_with_one_line_messages_and_nothing_printe
     assert says in str(raised.value)
     assert "\n" not in raised.value.message
     assert capfd.readouterr() == ("", "")
+
+
+def test_a_removed_working_directory_is_a_usage_error_and_a_frame_needs_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "c.yaml").write_text(CONTRACT, encoding="utf-8")
+    (tmp_path / "gone").mkdir()
+    monkeypatch.chdir(tmp_path)
+    contract = pipecheck.load_contract("c.yaml")  # relative: shown relative to where the caller is
+    monkeypatch.chdir(tmp_path / "gone")
+    (tmp_path / "gone").rmdir()
+    with pytest.raises(pipecheck.UsageError, match="working directory no longer exists"):
+        pipecheck.validate(tmp_path / "data.csv", contract, schemas="schemas")
+    report = pipecheck.validate_frame(pl.DataFrame({"order_id": [1], "email": ["a@b"], "amount": [1.0]}), contract)
+    assert report.ok and report.files[0].contract == "c.yaml"
 
 
 def test_a_broken_contract_names_every_problem_with_its_position(tmp_path: Path) -> None:
