@@ -320,6 +320,10 @@ def jobs_for(size: str, fmt: str, path: Path, tools: list[str], runs: int, statu
         contract = NOTES_CONTRACT if fmt in QUOTED else CONTRACT
         cmd = [pipecheck_bin(), "validate", str(path), "--contract", str(contract), "--format", "json"]
         jobs.append(Job("pipecheck", "pipecheck validate", cmd, parse_pipecheck, runs))
+        # the same run splitting the rows into valid and invalid files (issue #16: within 1.5x)
+        split = OUT / f"quarantine-{size}-{fmt}"
+        quarantined = [*cmd, "--quarantine", str(split)]
+        jobs.append(Job("pipecheck", "pipecheck --quarantine", quarantined, parse_pipecheck, runs))
     peer_py = str(peers_python())
     for tool in PEERS:
         if tool not in tools or (fmt in QUOTED and tool not in QUOTED_PEERS):

@@ -77,6 +77,7 @@ def validate(
     skip_unmatched: bool = False,
     jobs: int = 0,
     baseline: StrPath | None = None,
+    max_invalid: str | int | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunReport:
     """Validate files or dataset directories, as `pipecheck validate` does, into a RunReport.
@@ -86,7 +87,8 @@ def validate(
     [tool.pipecheck] / schemas/ discovered from `project` (default: the working directory), or
     the `schemas` folder. `max_examples` and `fail_on` default to the config file's, else 5 and
     "error"; `jobs` files are validated at once (0: one per core); `baseline` is a `pipecheck
-    snapshot` profile to report drift against. A file that cannot be read is an `unreadable`
+    snapshot` profile to report drift against; `max_invalid` (100 rows, or "0.5%") is the
+    tolerance of invalid rows, as --max-invalid. A file that cannot be read is an `unreadable`
     finding in the report. Raises UsageError (missing paths, a file no contract matches, bad
     arguments), ConfigError or ContractError; `report.to_json()` is the CLI's `--format json`.
     """
@@ -122,6 +124,7 @@ def validate(
             jobs=jobs,
             progress=progress,
             baseline=_path_or_none(baseline),
+            max_invalid=_tolerance_text(max_invalid),
             loaded=loaded._compiled if loaded is not None else None,
         )
     )
@@ -135,6 +138,7 @@ def validate_frame(
     max_examples: int = 5,
     fail_on: Literal["error", "warning"] = "error",
     fail_fast: bool = False,
+    max_invalid: str | int | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunReport:
     """Validate an in-memory pandas or polars DataFrame (or pyarrow Table) into a RunReport of one file.
@@ -145,8 +149,9 @@ def validate_frame(
     `type` finding. Rows are the frame's positions from 1; a pandas index is ignored (reset it into
     a column to check it). NaN and None in a pandas column are nulls, as pandas' to_parquet writes
     them; an object column of mixed Python types (1 and "a") is read as the text of each value, as
-    to_csv writes it. The file in the report is `name`. Raises UsageError for anything but a frame
-    or for column labels that are not strings.
+    to_csv writes it. The file in the report is `name`; `max_invalid` (else the contract's
+    quarantine.max_invalid) is its tolerance of invalid rows. Raises UsageError for anything but a
+    frame or for column labels that are not strings.
     """
     from pipecheck.readers.frame import FrameReader, frame_kind
     from pipecheck.runner import run_reader
@@ -178,6 +183,7 @@ def validate_frame(
         fail_on=fail_on,
         fail_fast=fail_fast,
         progress=progress,
+        max_invalid=_tolerance_text(max_invalid),
     )
 
 
@@ -195,6 +201,15 @@ def _check_options(max_examples: int | None, fail_on: str | None, jobs: int) -> 
         raise UsageError(f"fail_on: expected 'error' or 'warning', got {fail_on!r}")
     if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
         raise UsageError(f"jobs: expected a whole number >= 0 (0: one per core), got {jobs!r}")
+
+
+def _tolerance_text(max_invalid: str | int | None) -> str | None:
+    """max_invalid as --max-invalid's text: 100 (rows) or '0.5%'."""
+    if max_invalid is None or isinstance(max_invalid, str):
+        return max_invalid
+    if isinstance(max_invalid, bool) or not isinstance(max_invalid, int):
+        raise UsageError(f"max_invalid: expected a number of rows or a percentage such as '0.5%', got {max_invalid!r}")
+    return str(max_invalid)
 
 
 def _folder(project: StrPath | None) -> Path:

@@ -36,6 +36,21 @@ class Hits:
 
 
 @dataclass(frozen=True)
+class RowFailures:
+    """The rows of one batch that fail an error rule (offsets within the batch), for quarantine and
+    --max-invalid: each row's failed rules as labels ('amount:min;email:pattern')."""
+
+    offsets: pl.Series
+    labels: pl.Series
+    # True where every rule the row fails is decided only at the end of the file (`mostly`)
+    deferred: pl.Series
+
+    @property
+    def count(self) -> int:
+        return self.offsets.len()
+
+
+@dataclass(frozen=True)
 class Partial:
     """The result of checking one batch; row offsets are relative to the batch."""
 
@@ -43,7 +58,9 @@ class Partial:
     hits: tuple[Hits, ...] = ()
     keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = ()  # unique-key columns with ORDINAL
     unevaluated: tuple[tuple[int, str], ...] = ()  # (rule id, why) for expressions that failed to run
+    judged: tuple[tuple[int, int], ...] = ()  # (rule id, rows it judged) for rules with a mostly
     profile: ProfilePart | None = None  # column statistics, when the plan asks for them (profile.py)
+    failures: RowFailures | None = None  # per-row verdicts, when the plan asks for them
 
 
 @dataclass(frozen=True)
@@ -62,10 +79,18 @@ class CheckPlan:
     conditions: tuple[pl.Expr, ...] = ()  # `expression` rules: their masks, over contract names
     condition_inputs: tuple[pl.Expr, ...] = ()  # the typed columns they read, renamed to contract names
     profile: tuple[ProfiledColumn, ...] | None = None  # columns to gather statistics of (snapshot, --baseline)
+    # per-row verdicts: (index in `rules`, label, decided at the end) of each error rule
+    verdicts: tuple[tuple[int, str, bool], ...] | None = None
 
 
 def plan_checks(
-    compiled: CompiledContract, present: Sequence[str], *, text: bool, max_examples: int, profile: bool = False
+    compiled: CompiledContract,
+    present: Sequence[str],
+    *,
+    text: bool,
+    max_examples: int,
+    profile: bool = False,
+    verdicts: bool = False,
 ) -> CheckPlan:
     """The plan for batches holding these contract columns (as internal names) as text or typed."""
     wanted = set(present)
@@ -81,6 +106,10 @@ def plan_checks(
             pl.col(f"f{i}").arg_true().head(max_examples).implode().alias(f"e{i}"),
         )
     )
+    # rules with a mostly also count the rows they judge (after every failure count and examples)
+    judged = tuple((i, r.judged) for i, r in enumerate(rules) if r.judged is not None)
+    masks += tuple(expr.alias(f"g{i}") for i, expr in judged)
+    summaries += tuple(pl.col(f"g{i}").sum().alias(f"j{i}") for i, _ in judged)
     keys = tuple(
         (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
     )
@@ -99,7 +128,15 @@ def plan_checks(
         conditions=tuple(r.condition.alias(r.mask) for r in with_condition if r.condition is not None and r.mask),
         condition_inputs=tuple(pl.col(compiled.columns[n].internal).alias(n) for n in read),
         profile=tuple(ProfiledColumn(c.name, c.internal, c.spec.type) for c in columns) if profile else None,
+        verdicts=tuple((i, r.label, decided_at_end(r)) for i, r in enumerate(rules) if r.severity == "error")
+        if verdicts
+        else None,
     )
+
+
+def decided_at_end(rule: CompiledRule) -> bool:
+    """Whether a row failing the rule is invalid only if the rule fails over the whole file (`mostly`)."""
+    return rule.mostly is not None
 
 
 def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
@@ -122,8 +159,15 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
             masks, unevaluated = _conditions_one_by_one(plan, inputs)
         typed = typed.hstack(masks)
     hits: list[Hits] = []
+    failures = None
+    judged: tuple[tuple[int, int], ...] = ()
     if plan.rules:
-        counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
+        if plan.verdicts is None:
+            counts = typed.lazy().select(plan.masks).select(plan.summaries).collect(optimizations=_NO_CSE).row(0)
+        else:  # the masks are kept: each row's verdict is read from them too
+            masks = typed.lazy().select(plan.masks).collect(optimizations=_NO_CSE)
+            counts = masks.lazy().select(plan.summaries).collect().row(0)
+            failures = _row_failures(masks, plan.verdicts)
         for i, rule in enumerate(plan.rules):
             count, first = counts[2 * i], counts[2 * i + 1]
             if not count:
@@ -131,11 +175,51 @@ def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
             shown = [_texts(frame, typed, name, first, plan) for name in rule.columns]
             values = tuple(zip(*shown, strict=True))
             hits.append(Hits(rule.id, int(count), tuple(int(o) for o in first), values))
+        tolerant = (rule for rule in plan.rules if rule.judged is not None)
+        judged = tuple((rule.id, int(n)) for rule, n in zip(tolerant, counts[2 * len(plan.rules) :], strict=True))
     keys = tuple(
         (key, typed.lazy().select(internal).with_row_index(ORDINAL).drop_nulls(list(internal)).collect())
         for key, internal in plan.keys
     )
-    return Partial(rows=frame.height, hits=tuple(hits), keys=keys, unevaluated=tuple(unevaluated), profile=profile)
+    return Partial(
+        rows=frame.height,
+        hits=tuple(hits),
+        keys=keys,
+        unevaluated=tuple(unevaluated),
+        judged=judged,
+        profile=profile,
+        failures=failures if failures is not None or plan.verdicts is None else _no_failures(),
+    )
+
+
+def _row_failures(masks: pl.DataFrame, verdicts: tuple[tuple[int, str, bool], ...]) -> RowFailures:
+    """The rows failing any of the verdicts' rules, with their labels, in one query."""
+    if not verdicts:
+        return _no_failures()
+    failed = [pl.col(f"f{i}").fill_null(False) for i, _, _ in verdicts]
+    now = [pl.col(f"f{i}").fill_null(False) for i, _, deferred in verdicts if not deferred]
+    labels = pl.concat_str(
+        [pl.when(flag).then(pl.lit(label)) for flag, (_, label, _) in zip(failed, verdicts, strict=True)],
+        separator=";",
+        ignore_nulls=True,
+    )
+    rows = (
+        masks.lazy()
+        .with_row_index("offset")
+        .filter(pl.any_horizontal(failed))
+        .select(
+            "offset",
+            labels.alias("labels"),
+            (~pl.any_horizontal(now) if now else pl.lit(True)).alias("deferred"),
+        )
+        .collect()
+    )
+    return RowFailures(rows["offset"], rows["labels"], rows["deferred"])
+
+
+def _no_failures() -> RowFailures:
+    empty = pl.DataFrame(schema={"offset": pl.UInt32, "labels": pl.String, "deferred": pl.Boolean})
+    return RowFailures(empty["offset"], empty["labels"], empty["deferred"])
 
 
 def _conditions_one_by_one(plan: CheckPlan, inputs: pl.LazyFrame) -> tuple[pl.DataFrame, list[tuple[int, str]]]:

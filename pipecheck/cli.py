@@ -170,6 +170,23 @@ def validate(
             "--baseline", metavar="PROFILE", help="Also report drift and schema changes against this profile."
         ),
     ] = None,
+    quarantine: Annotated[
+        Path | None,
+        typer.Option(
+            "--quarantine", metavar="DIR", help="Write each file's valid and invalid rows to DIR (X.valid.csv, ...)."
+        ),
+    ] = None,
+    max_invalid: Annotated[
+        str | None,
+        typer.Option(
+            "--max-invalid",
+            metavar="N|P%",
+            help="Pass when each file has at most N (or P%) invalid rows and none is rejected.",
+        ),
+    ] = None,
+    keep: Annotated[
+        str, typer.Option("--keep", metavar="first|none", help="Of rows sharing a unique key, which is valid.")
+    ] = "first",
 ) -> None:
     """Validate data files against their contracts. Exit 0: all hold; 1: violations; 2: usage error."""
     from pipecheck.config import load_settings
@@ -180,6 +197,12 @@ def validate(
 
     if fail_on is not None and fail_on not in ("error", "warning"):
         raise UsageError(f"--fail-on: expected 'error' or 'warning', got {fail_on!r}")
+    if keep not in ("first", "none"):
+        raise UsageError(f"--keep: expected 'first' or 'none', got {keep!r}")
+    if quarantine is not None and (fail_fast or contracts_changed):
+        raise UsageError(
+            f"--quarantine cannot be combined with {'--fail-fast' if fail_fast else '--contracts-changed'}"
+        )
     settings = load_settings(
         Path.cwd(),
         {"schemas": schemas, "format": formats, "max_examples": max_examples, "fail_on": fail_on},
@@ -210,6 +233,9 @@ def validate(
                 on_file=file_done,
                 contracts_changed=contracts_changed,
                 baseline=baseline,
+                quarantine=quarantine,
+                max_invalid=max_invalid,
+                keep=keep,
             )
         )
     emit(report, targets, color=_color(no_color), quiet=quiet, hook=hook, streamed=streamed)

@@ -56,9 +56,19 @@ class CompiledRule:
     # An `expression` rule's condition over columns under their contract names; its mask column.
     condition: pl.Expr | None = None
     mask: str | None = None
+    subject: str | None = None  # what `label` names when not the columns: 'end>=start', an expression's name
+    # The fraction of judged rows that must pass (None: every one), and True on the rows the rule
+    # judges (non-null ones); the latter built only for a rule with a mostly, counted per batch.
+    mostly: float | None = None
+    judged: pl.Expr | None = None
 
     def failed(self, text: bool) -> pl.Expr | None:
         return self.on_text if text else self.on_typed
+
+    @property
+    def label(self) -> str:
+        """How a quarantined row names the rule it fails: 'amount:min', 'end>=start:compare'."""
+        return f"{self.subject or '+'.join(self.columns)}:{self.check}"
 
 
 @dataclass(frozen=True)
@@ -113,8 +123,25 @@ def _column_rule(rule_id: int, kind: ColumnRule, column: CompiledColumn, positio
     type_failed = pl.col(column.type_failed) if column.spec.type != "string" else None
     failed = build(type_failed)
     message = kind.message(column.name, column.spec)
+    mostly = column.spec.mostly_of(kind.name)
+    judged = None
+    if mostly is not None:  # present non-null values; for `type`, also text that did not parse
+        judged = (
+            value.is_not_null() | type_failed
+            if kind.name == "type" and type_failed is not None
+            else value.is_not_null()
+        )
     return CompiledRule(
-        rule_id, kind.name, (column.name,), message, column.severity, (column.index, position), failed, failed
+        rule_id,
+        kind.name,
+        (column.name,),
+        message,
+        column.severity,
+        (column.index, position),
+        failed,
+        failed,
+        mostly=mostly,
+        judged=judged,
     )
 
 
@@ -142,11 +169,28 @@ def _compare_rule(
         if column.spec.type == "date" and other.spec.type == "datetime":
             value = value.cast(pl.Datetime("us"))  # a date is midnight of its day
         sides.append(value)
-    failed = (~_COMPARISONS[compare.op](sides[0], sides[1])).fill_null(False)
+    compared = _COMPARISONS[compare.op](sides[0], sides[1])
+    failed = (~compared).fill_null(False)
     message = f"{compare.left} must be {compare.op} {compare.right}"
+    mostly = _mostly(compare.mostly)
     return CompiledRule(
-        rule_id, "compare", (compare.left, compare.right), message, compare.severity, order, failed, failed
+        rule_id,
+        "compare",
+        (compare.left, compare.right),
+        message,
+        compare.severity,
+        order,
+        failed,
+        failed,
+        subject=f"{compare.left}{compare.op}{compare.right}",
+        mostly=mostly,
+        judged=compared.is_not_null() if mostly is not None else None,  # both sides non-null
     )
+
+
+def _mostly(fraction: float | None) -> float | None:
+    """A table check's mostly as compiled: 1 is every row, as no mostly is."""
+    return None if fraction is None or fraction >= 1 else float(fraction)
 
 
 def _expression_rule(
@@ -164,8 +208,23 @@ def _expression_rule(
     sql = expression.sql if len(expression.sql) <= 80 else expression.sql[:79] + "…"
     label = sql if expression.name == expression.sql else f"{expression.name} ({sql})"
     message = f"rows must satisfy {label}"
+    mostly = _mostly(expression.mostly)
+    # judged: rows where the condition is true or false (a null operand leaves it null: it passes)
+    judged = pl.col(mask).is_not_null() if mostly is not None else None
     return CompiledRule(
-        rule_id, "expression", used, message, expression.severity, order, failed, failed, condition, mask
+        rule_id,
+        "expression",
+        used,
+        message,
+        expression.severity,
+        order,
+        failed,
+        failed,
+        condition,
+        mask,
+        subject=expression.name,
+        mostly=mostly,
+        judged=judged,
     )
 
 

@@ -14,7 +14,7 @@ import yaml
 from pipecheck.errors import ConfigError, UsageError
 
 CONFIG_FILE = "pipecheck.yaml"
-KNOWN_KEYS = {"schemas", "files", "format", "max_examples", "fail_on", "baselines"}
+KNOWN_KEYS = {"schemas", "files", "format", "max_examples", "fail_on", "baselines", "quarantine"}
 CONTRACT_SUFFIXES = (".yaml", ".yml")
 MARKERS = "a pipecheck.yaml, a pyproject.toml with [tool.pipecheck], a schemas/ folder or a git repository"
 
@@ -30,6 +30,7 @@ class Settings:
     max_examples: int = 5
     fail_on: str = "error"
     baselines: Path | None = None  # a folder of `pipecheck snapshot` profiles, NAME.json for contract NAME
+    max_invalid: str | None = None  # quarantine.max_invalid: the tolerance of every contract without its own
     config_file: Path | None = None
     sources: dict[str, str] = field(default_factory=dict)
     marker: str | None = None  # what marked the root ("schemas/ folder", ...); None: nothing found
@@ -45,12 +46,14 @@ class Settings:
             "max_examples": str(self.max_examples),
             "fail_on": self.fail_on,
             "baselines": str(self.baselines) if self.baselines else "(none)",
+            "quarantine.max_invalid": self.max_invalid or "(none)",
         }
         # root and config_file are found, not set: say how, rather than calling them defaults.
         found = "nearest config file" if self.config_file else "no config file found"
         root = found if self.config_file else f"nearest {self.marker}" if self.marker else "no project root found"
         where = {"root": root, "config_file": found}
-        return [(key, value, self.sources.get(key, where.get(key, "default"))) for key, value in values.items()]
+        sources = {**self.sources, "quarantine.max_invalid": self.sources.get("quarantine", "default")}
+        return [(key, value, sources.get(key, where.get(key, "default"))) for key, value in values.items()]
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,15 @@ def _apply(settings: Settings, key: str, value: Any, source: str, base: Path) ->
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ConfigError(f"{source}: max_examples must be a whole number >= 0, got {value!r}")
         settings.max_examples = value
+    elif key == "quarantine":
+        if not isinstance(value, dict) or set(value) - {"max_invalid"}:
+            raise ConfigError(f"{source}: quarantine takes max_invalid (say 100 or '0.5%'), got {value!r}")
+        limit = value.get("max_invalid")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, str | int)):
+            raise ConfigError(
+                f"{source}: quarantine.max_invalid must be a number of rows or a percentage, got {limit!r}"
+            )
+        settings.max_invalid = None if limit is None else str(limit)
     elif key == "fail_on":
         if value not in ("error", "warning"):
             raise ConfigError(f"{source}: fail_on must be 'error' or 'warning', got {value!r}")

@@ -15,23 +15,29 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from pipecheck.checking import CheckPlan, Partial, check_batch, plan_checks
+from pipecheck.checking import CheckPlan, Partial, check_batch, decided_at_end, plan_checks
 from pipecheck.compile import CompiledContract
 from pipecheck.datasets import combine, dataset_layout, partition_values
 from pipecheck.executor import ordered_map
-from pipecheck.findings import Example, FileReport, Finding, Severity
+from pipecheck.findings import Example, FileReport, Finding, Severity, Tolerated
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.profile import FileProfile, ProfilePart
 from pipecheck.profile_format import SchemaColumn
+from pipecheck.quarantine import QuarantineOptions
+from pipecheck.quarantine.ledger import Ledger, Sink
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Place, Reader, ReadOptions, Work
 from pipecheck.readers.dataset import Member, PartitionedReader
 from pipecheck.readers.registry import data_suffix, open_reader
 from pipecheck.scratch import Scratch
 from pipecheck.tally import Tally
+from pipecheck.tolerance import tolerance
 from pipecheck.uniqueness import Duplicates, KeyStore, find_duplicates, unrunnable_keys
+
+if TYPE_CHECKING:
+    import polars as pl
 
 T = TypeVar("T")
 
@@ -54,6 +60,7 @@ class Options:
     workers: int = 2  # checking threads per file
     ahead: int = 2  # batches in flight beyond the one being merged
     profile: ProfileSink | None = None  # gather column statistics in the same pass
+    quarantine: QuarantineOptions | None = None  # per-row verdicts: split the rows, or count them
 
 
 def validate_file(
@@ -72,7 +79,7 @@ def validate_file(
         else:
             run.member(path, None)
 
-    return _validated(read, display, compiled, contract_path, options, scratch)
+    return _validated(read, path, display, compiled, contract_path, options, scratch)
 
 
 def validate_reader(
@@ -84,11 +91,16 @@ def validate_reader(
     scratch: Scratch | None = None,
 ) -> FileReport:
     """Validate data the caller opened (an in-memory frame: readers/frame.py) as a file is validated."""
-    return _validated(lambda run: run.take(lambda: reader, None), display, compiled, contract_path, options, scratch)
+
+    def read(run: _Pass) -> None:
+        run.take(lambda: reader, None)
+
+    return _validated(read, None, display, compiled, contract_path, options, scratch)
 
 
 def _validated(
     read: Callable[[_Pass], None],
+    path: Path | None,
     display: str,
     compiled: CompiledContract,
     contract_path: str,
@@ -100,6 +112,7 @@ def _validated(
     own_scratch = scratch is None
     scratch = scratch or Scratch()
     run = _Pass(compiled, options, report, scratch)
+    run.path = path
     try:
         read(run)
         run.finish()
@@ -153,6 +166,8 @@ class _Pass:
         self.total_bytes: int | None = None
         self.done_bytes = 0
         self.schema_columns: tuple[SchemaColumn, ...] | None = None  # the first file's, for its profile
+        self.ledger = Ledger(options.quarantine) if options.quarantine is not None else None
+        self.path: Path | None = None  # the file or directory validated
 
     def member(self, path: Path, member: Member | None) -> None:
         """Read and check one file (or one member of a dataset); its failures become its findings."""
@@ -217,6 +232,7 @@ class _Pass:
                 text=reader.text,
                 max_examples=self.options.max_examples,
                 profile=self.options.profile is not None,
+                verdicts=self.ledger is not None,
             )
         if self.schema_columns is None:
             stored = [str(schema.field(i).type) if schema is not None else "text" for i in range(len(names))]
@@ -224,8 +240,9 @@ class _Pass:
                 SchemaColumn(name=n, type=_typed_as(compiled, n), stored=s) for n, s in zip(names, stored, strict=True)
             )
         first = self.tally.rows
+        sink = self._sink(reader, member, findings) if self.ledger is not None else None
         try:
-            self._read_and_check(reader, self.plans[plan_key], wanted, first)
+            self._read_and_check(reader, self.plans[plan_key], wanted, first, sink)
         except UnreadableFile as exc:
             if self.tally.rows == first:
                 raise
@@ -236,7 +253,27 @@ class _Pass:
         self.read.append((first, member.source if member else None, reader))
         return reader.file_findings() + findings
 
-    def _read_and_check(self, reader: Reader, plan: CheckPlan, wanted: dict[str, int], first: int) -> None:
+    def _sink(self, reader: Reader, member: Member | None, findings: list[Finding]) -> Sink:
+        """Where the member's records go: its quarantine files, or nowhere (count only, or a file
+        whose columns already decide it cannot be split)."""
+        from pipecheck.quarantine.sinks import open_sink
+
+        assert self.ledger is not None
+        options = self.ledger.options
+        splittable = not any(_unsplittable(f, self.compiled) for f in findings)
+        directory = options.directory if splittable else None
+        late_possible = bool(self.compiled.unique_keys) or any(decided_at_end(rule) for rule in self.compiled.rules)
+        name = member.source if member is not None else (self.path.name if self.path else "data")
+        if directory is not None and member is not None and self.path is not None:
+            directory = directory / self.path.name  # a dataset's members keep their folders
+        own = reader.inner if isinstance(reader, PartitionedReader) else reader  # the member's own records
+        sink = open_sink(own, directory, name, late_possible=late_possible)
+        self.ledger.sinks.append((self.tally.rows, sink))
+        return sink
+
+    def _read_and_check(
+        self, reader: Reader, plan: CheckPlan, wanted: dict[str, int], first: int, sink: Sink | None = None
+    ) -> None:
         options = self.options
         for key, _ in plan.keys:
             self.keys.setdefault(key, KeyStore(self.scratch))
@@ -247,6 +284,8 @@ class _Pass:
             for work, partial in results:
                 point = _contained(work.settle, reader.format)
                 self.tally = self.tally.merge(Tally.of(partial, first + point.first_row, options.max_examples))
+                if sink is not None and self.ledger is not None and partial.failures is not None:
+                    self.ledger.take(sink, work, point, partial.failures, first)
                 for key, frame in partial.keys:
                     self.keys[key].add(frame, first + point.first_row)
                 if options.progress is not None:
@@ -263,7 +302,11 @@ class _Pass:
     def finish(self) -> None:
         """The findings of everything read: the members' own, then the values' across all of them."""
         compiled, report = self.compiled, self.report
-        duplicates = [] if self.stopped else find_duplicates(self.keys, compiled, self.options.max_examples)
+        later: list[pl.DataFrame] | None = [] if self.ledger is not None else None
+        keep_first = self.ledger is None or self.ledger.options.keep == "first"
+        duplicates = (
+            [] if self.stopped else find_duplicates(self.keys, compiled, self.options.max_examples, later, keep_first)
+        )
         unreadable_alone = report.members is None and not self.read
         report.rows = None if unreadable_alone else self.tally.rows + self.unchecked
         wanted_rows = self.tally.wanted_rows() | {o for d in duplicates for o in d.ordinals}
@@ -275,6 +318,8 @@ class _Pass:
         else:
             own = combine(self.found, report.members, self.options.max_examples)
         report.findings += self.layout_findings + own + values
+        if self.ledger is not None:
+            self._quarantine(later or [])
         profiled = next((plan.profile for plan in self.plans.values() if plan.profile is not None), None)
         if self.options.profile is not None and not self.stopped and profiled is not None and self.schema_columns:
             part = self.tally.profile or ProfilePart()
@@ -282,6 +327,29 @@ class _Pass:
             self.options.profile(
                 FileProfile(report.path, file_format, self.tally.rows, self.schema_columns, profiled, part)
             )
+
+    def _quarantine(self, later: list[pl.DataFrame]) -> None:
+        """The file's rows judged: its quarantine files committed (or the file rejected), its counts reported."""
+        import polars as pl
+
+        from pipecheck.quarantine.sinks import reject
+
+        assert self.ledger is not None
+        report, compiled = self.report, self.compiled
+        held, failed = _mostly_outcomes(self.tally, compiled)
+        duplicates = pl.concat(later) if later else pl.DataFrame(schema={"ordinal": pl.Int64, "labels": pl.String})
+        late = self.ledger.resolve(failed, duplicates)
+        rejected = [f.message for f in report.findings if _unsplittable(f, compiled)]
+        if self.stopped:
+            rejected.append("--fail-fast stopped reading the file: its rows were not all judged")
+        rows = report.rows or 0
+        summary = self.ledger.finish(late, held, rows, rejected)
+        directory = self.ledger.options.directory
+        if rejected and directory is not None and self.path is not None:
+            summary.rejected_path = reject(self.path, directory, report.file_format or "csv", rejected)
+        if report.members is not None and directory is not None and not rejected and self.path is not None:
+            summary.valid_path = summary.invalid_path = str(directory / self.path.name)
+        report.quarantine = summary
 
     def _locate(self, ordinals: set[int]) -> dict[int, Place]:
         """Row (and line) of checked-row ordinals, within the member holding each."""
@@ -301,6 +369,8 @@ class _Pass:
     def close(self) -> None:
         for store in self.keys.values():
             store.close()
+        if self.ledger is not None:
+            self.ledger.discard()  # a file committed is gone from its sink: only an interrupted one's temps go
 
 
 def _typed_as(compiled: CompiledContract, name: str) -> str | None:
@@ -366,9 +436,35 @@ def _own_columns(compiled: CompiledContract, member: Member | None) -> list[str]
     return [name for name in compiled.contract.columns if name not in keys]
 
 
+# Findings about rows, which quarantine splits; an error finding of any other check (a missing
+# column, an unreadable file, row_count...) is about the whole file, which is rejected instead.
+ROW_CHECKS = frozenset({"unique", "unique_together", "malformed_row", "encoding"})
+
+
+def _unsplittable(finding: Finding, compiled: CompiledContract) -> bool:
+    if finding.severity != "error":
+        return False
+    return finding.check not in ROW_CHECKS and finding.check not in {rule.check for rule in compiled.rules}
+
+
+def _mostly_outcomes(tally: Tally, compiled: CompiledContract) -> tuple[set[str], set[str]]:
+    """Labels of the rules decided at the end that held over the file, and of those that failed."""
+    from pipecheck.tolerance import held_by_mostly
+
+    kept = held_by_mostly(tally, compiled)
+    held: set[str] = set()
+    failed: set[str] = set()
+    for rule in compiled.rules:
+        if decided_at_end(rule):
+            (held if rule.id in kept else failed).add(rule.label)
+    return held, failed
+
+
 def _has_error(tally: Tally, compiled: CompiledContract) -> bool:
-    failed = [rule for rule, count in tally.counts.items() if count] + list(tally.unevaluated)
-    return any(compiled.rule(rule).severity == "error" for rule in failed)
+    """Whether --fail-fast may stop: an error-severity rule failed. A rule with a mostly is judged
+    at the end of the file only (the rows still to come may make it hold)."""
+    failed = [rule for rule, count in tally.counts.items() if count and compiled.rule(rule).mostly is None]
+    return any(compiled.rule(rule).severity == "error" for rule in failed + list(tally.unevaluated))
 
 
 def _value_findings(
@@ -399,14 +495,21 @@ def _value_findings(
             _example(places, s.row, _shown(rule.columns, s.values, named)) for s in tally.samples.get(rule_id, ())
         ]
         column = rule.columns[0] if len(rule.columns) == 1 else ",".join(rule.columns)
+        message, severity, tolerated = rule.message, rule.severity, None
+        judged = tolerance(rule, tally)
+        if judged is not None:  # below its mostly the rule's severity, else a warning
+            message = f"{message}: {judged.text('row' if named else 'value')}"
+            severity = "warning" if judged.held else rule.severity
+            tolerated = Tolerated(judged.required, judged.observed, judged.judged)
         findings.append(
             Finding(
                 rule.check,
-                rule.message,
-                severity=rule.severity,
+                message,
+                severity=severity,
                 column=column,
                 count=tally.counts[rule_id],
                 examples=examples,
+                mostly=tolerated,
             )
         )
     for dup in duplicates:

@@ -98,6 +98,19 @@ def shown_value(value: str | None, chars: int = 40, measure: Callable[[str], int
     return quote + "".join(head) + "…" + "".join(reversed(tail)) + quote
 
 
+@dataclass(frozen=True)
+class Tolerated:
+    """How a rule with a `mostly` fared: the fraction required, the fraction of its judged
+    (non-null) values that passed, and how many were judged."""
+
+    required: float
+    observed: float
+    evaluated: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"required": self.required, "observed": self.observed, "evaluated": self.evaluated}
+
+
 @dataclass
 class Finding:
     check: str
@@ -114,6 +127,7 @@ class Finding:
     value: float | None = None
     threshold: float | None = None
     details: dict[str, Any] | None = None
+    mostly: Tolerated | None = None  # a rule with a mostly: its fraction (below it an error, else a warning)
 
     def fails(self, fail_on: Severity) -> bool:
         return SEVERITY_RANK[self.severity] >= SEVERITY_RANK[fail_on]
@@ -141,7 +155,69 @@ class Finding:
             out.update(metric=self.metric, value=self.value, threshold=self.threshold)
         if self.details is not None:
             out["details"] = self.details
+        if self.mostly is not None:
+            out["mostly"] = self.mostly.to_dict()
         return out
+
+
+@dataclass
+class Quarantine:
+    """What --quarantine / --max-invalid made of one file: its rows split into valid and invalid, or
+    the whole file rejected (a failure no row can be blamed for)."""
+
+    rows: int  # the file's records
+    invalid: int  # records failing an error rule (or malformed)
+    reasons: list[tuple[str, int]] = field(default_factory=list)  # label -> rows, most first
+    max_invalid: str | None = None  # the tolerance as given ('0.5%', '100')
+    allowed: int | None = None  # invalid rows the tolerance allows in this file
+    rejected: list[str] = field(default_factory=list)  # why the file cannot be split (finding messages)
+    valid_path: str | None = None
+    invalid_path: str | None = None
+    rejected_path: str | None = None
+
+    @property
+    def valid(self) -> int:
+        return self.rows - self.invalid
+
+    @property
+    def within(self) -> bool:
+        """The file is usable: nothing rejected and its invalid rows within the tolerance."""
+        return not self.rejected and (self.allowed is None or self.invalid <= self.allowed)
+
+    def summary(self, reasons: int = 3) -> str:
+        """One line: '4,980,112 valid → q/orders.valid.csv · 19,888 invalid (0.40%) → q/orders.invalid.csv ·
+        top reasons: amount:min 12,001, email:pattern 7,887', or where a rejected file went and why."""
+        share = f"{100 * self.invalid / self.rows:.2f}%" if self.rows else "0%"
+        if self.rejected:
+            where = f" → {self.rejected_path}" if self.rejected_path else ""
+            text = f"rejected as a whole{where}: {self.rejected[0]}"
+            return text + (f" (and {len(self.rejected) - 1} more reasons)" if len(self.rejected) > 1 else "")
+        valid = f"{self.valid:,} valid" + (f" → {self.valid_path}" if self.valid_path else "")
+        invalid = f"{self.invalid:,} invalid ({share})" + (f" → {self.invalid_path}" if self.invalid_path else "")
+        parts = [valid, invalid]
+        if self.max_invalid is not None:
+            verdict = "within" if self.within else "over"
+            parts.append(f"{verdict} --max-invalid {self.max_invalid} ({self.allowed:,} allowed)")
+        if self.reasons:
+            top = ", ".join(f"{label} {count:,}" for label, count in self.reasons[:reasons])
+            parts.append(f"top reasons: {top}")
+        return " · ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "invalid_fraction": round(self.invalid / self.rows, 6) if self.rows else 0.0,
+            "reasons": dict(self.reasons),
+            "max_invalid": self.max_invalid,
+            "allowed": self.allowed,
+            "within": self.within,
+            "rejected": list(self.rejected),
+            "valid_path": self.valid_path,
+            "invalid_path": self.invalid_path,
+            "rejected_path": self.rejected_path,
+        }
 
 
 @dataclass
@@ -155,9 +231,13 @@ class FileReport:
     seconds: float = 0.0
     fail_on: Severity = "error"
     members: int | None = None  # a dataset directory: how many files were read as its members
+    quarantine: Quarantine | None = None  # --quarantine / --max-invalid
 
     @property
     def ok(self) -> bool:
+        """The contract holds; with a tolerance (--max-invalid), the file is within it instead."""
+        if self.quarantine is not None and self.quarantine.max_invalid is not None:
+            return self.quarantine.within
         return not any(f.fails(self.fail_on) for f in self.findings)
 
     def path_of(self, member: str | None) -> str:
@@ -179,6 +259,8 @@ class FileReport:
         }
         if self.members is not None:
             out["members"] = self.members
+        if self.quarantine is not None:
+            out["quarantine"] = self.quarantine.to_dict()  # type: ignore[assignment]
         return out
 
 

@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from pipecheck.contract.model import Contract
 from pipecheck.findings import Example, Finding, Severity
 
+# Columns --quarantine adds to invalid files (_pipecheck_row, ...): ignored on input.
+QUARANTINE_PREFIX = "_pipecheck_"
+
 
 @dataclass
 class HeaderMatch:
@@ -37,6 +40,8 @@ def match_header(
                 )
             )
             continue
+        if name.startswith(QUARANTINE_PREFIX) and name not in contract.columns:
+            continue  # written by --quarantine: an invalid file, repaired, is validated as it is
         if name in first_position:
             duplicates.setdefault(name, [first_position[name]]).append(pos)
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import glob as globlib
 import os
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pipecheck.version import __version__
 if TYPE_CHECKING:
     from pipecheck.engine import Options, ProgressSink
     from pipecheck.profile_format import Profile
+    from pipecheck.quarantine import Keep, MaxInvalid
     from pipecheck.readers.base import Reader
     from pipecheck.scratch import Scratch
 
@@ -38,6 +40,9 @@ class Request:
     contracts_changed: bool = False  # paths are contracts: validate the project's data files they govern
     baseline: Path | None = None  # a profile to compare every file with (else the contract's drift.baseline)
     loaded: CompiledContract | None = None  # `contract`, already compiled (the Python API's load_contract)
+    quarantine: Path | None = None  # write each file's valid and invalid rows into this directory
+    max_invalid: str | None = None  # the tolerance of invalid rows (else the contract's, else the config's)
+    keep: str = "first"  # of rows sharing a unique key: the first is valid, or none
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -129,12 +134,22 @@ def run_reader(
     fail_on: Severity,
     fail_fast: bool = False,
     progress: ProgressSink | None = None,
+    max_invalid: str | None = None,
 ) -> RunReport:
-    """Validate data the caller opened (the Python API's in-memory frame), reported as `run` reports a file."""
+    """Validate data the caller opened (the Python API's in-memory frame), reported as `run` reports a
+    file: with its tolerance (`max_invalid`, else the contract's), its rows counted, never written."""
     from pipecheck.engine import Options, validate_reader
+    from pipecheck.quarantine import QuarantineOptions
     from pipecheck.rules import descriptions
 
-    options = Options(max_examples=max_examples, fail_fast=fail_fast, fail_on=fail_on, progress=progress)
+    tolerance = _tolerance(max_invalid, compiled, contract_path, None)
+    options = Options(
+        max_examples=max_examples,
+        fail_fast=fail_fast,
+        fail_on=fail_on,
+        progress=progress,
+        quarantine=QuarantineOptions(None, tolerance) if tolerance is not None else None,
+    )
     report = validate_reader(reader, name, compiled, _display(contract_path), options)
     return RunReport(files=[report], version=__version__, fail_on=fail_on, descriptions=descriptions())
 
@@ -179,18 +194,26 @@ def run(request: Request) -> RunReport:
     options = Options(
         max_examples=settings.max_examples, fail_fast=request.fail_fast, fail_on=fail_on, progress=request.progress
     )
+    tolerances = _tolerances(request, settings, compiled)
+    if request.quarantine is not None:
+        _check_quarantine_outputs(request.quarantine, [path for path, _ in plan])
     baselines = _baselines(request, settings, {c: compiled[c] for _, c in plan})
 
     with Scratch() as scratch:
 
         def one(item: tuple[Path, Path]) -> FileReport:
             path, contract_path = item
+            own = options
+            if request.quarantine is not None or contract_path in tolerances:
+                from pipecheck.quarantine import QuarantineOptions
+
+                keep: Keep = "none" if request.keep == "none" else "first"
+                settled = QuarantineOptions(request.quarantine, tolerances.get(contract_path), keep)
+                own = dataclasses.replace(options, quarantine=settled)
             if contract_path not in baselines:
-                return validate_file(
-                    path, str(path), compiled[contract_path], _display(contract_path), options, scratch
-                )
+                return validate_file(path, str(path), compiled[contract_path], _display(contract_path), own, scratch)
             return _against_baseline(
-                path, compiled[contract_path], contract_path, baselines[contract_path], options, scratch
+                path, compiled[contract_path], contract_path, baselines[contract_path], own, scratch
             )
 
         jobs = request.jobs or os.cpu_count() or 1
@@ -210,6 +233,61 @@ def run(request: Request) -> RunReport:
                 for future in [pool.submit(one, item) for item in plan]:
                     done(future.result())
     return RunReport(files=files, version=__version__, fail_on=fail_on, descriptions=descriptions(), skipped=skipped)
+
+
+def _tolerances(request: Request, settings: Settings, compiled: dict[Path, CompiledContract]) -> dict[Path, MaxInvalid]:
+    """Each contract's --max-invalid: the command line's, else the contract's, else the config's."""
+
+    out: dict[Path, MaxInvalid] = {}
+    for path, contract in compiled.items():
+        tolerance = _tolerance(request.max_invalid, contract, path, settings)
+        if tolerance is not None:
+            out[path] = tolerance
+    return out
+
+
+def _tolerance(
+    given: str | None, compiled: CompiledContract, path: Path, settings: Settings | None
+) -> MaxInvalid | None:
+    """One contract's tolerance: the given one, else the contract's, else the config's."""
+    from pipecheck.quarantine import MaxInvalid
+
+    own = compiled.contract.quarantine.max_invalid
+    if given is not None:
+        return MaxInvalid.parse(given)
+    if own is not None:
+        return MaxInvalid.parse(str(own), f"{_display(path)}: quarantine.max_invalid")
+    if settings is not None and settings.max_invalid is not None:
+        return MaxInvalid.parse(settings.max_invalid, f"{settings.sources.get('quarantine')}: quarantine.max_invalid")
+    return None
+
+
+def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
+    """Before anything is read: the directory can hold the outputs, and no two inputs share a name there."""
+    from pipecheck.quarantine import split_name
+
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"{directory}: --quarantine needs a directory; this is a file")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{directory}: cannot create the quarantine directory: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{directory}: the quarantine directory is not writable")
+    seen: dict[str, Path] = {}
+    for path in inputs:
+        if str(path) == "/dev/stdin" or not (path.is_file() or path.is_dir()):
+            raise UsageError(
+                f"{path}: --quarantine reads files and directories, not a stream",
+                hint="save the stream to a file first, or validate it without --quarantine",
+            )
+        stem = split_name(path.name, "csv")[0]
+        if stem in seen and seen[stem] != path:
+            raise UsageError(
+                f"{path}: its quarantine files would overwrite those of {seen[stem]} in {directory}",
+                hint="quarantine files with the same name in separate runs, into separate directories",
+            )
+        seen[stem] = path
 
 
 def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:
@@ -265,8 +343,6 @@ def _against_baseline(
     scratch: Scratch,
 ) -> FileReport:
     """Validate a file gathering its profile in the same pass, then add its drift and schema changes."""
-    import dataclasses
-
     from pipecheck.drift import compare
     from pipecheck.engine import validate_file
     from pipecheck.profile import FileProfile, build_profile

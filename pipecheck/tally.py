@@ -26,6 +26,7 @@ class Tally:
     counts: dict[int, int] = field(default_factory=dict)  # rule id -> failing rows
     samples: dict[int, tuple[Sample, ...]] = field(default_factory=dict)  # rule id -> lowest failing rows
     unevaluated: dict[int, str] = field(default_factory=dict)  # rule id -> why it could not run (first batch's)
+    judged: dict[int, int] = field(default_factory=dict)  # rule id -> rows it judged (rules with a mostly)
     profile: ProfilePart | None = None  # column statistics, when the plan gathers them
 
     @classmethod
@@ -36,7 +37,8 @@ class Tally:
             h.rule: tuple(Sample(first_row + o, v) for o, v in zip(h.offsets, h.values, strict=True))[:max_examples]
             for h in partial.hits
         }
-        return cls(max_examples, partial.rows, counts, samples, dict(partial.unevaluated), partial.profile)
+        judged = dict(partial.judged)
+        return cls(max_examples, partial.rows, counts, samples, dict(partial.unevaluated), judged, partial.profile)
 
     def merge(self, other: Tally) -> Tally:
         counts = dict(self.counts)
@@ -47,8 +49,11 @@ class Tally:
             mine = samples.get(rule, ())
             samples[rule] = tuple(heapq.merge(mine, theirs))[: self.max_examples] if mine else theirs
         unevaluated = other.unevaluated | self.unevaluated if other.unevaluated else self.unevaluated
+        judged = dict(self.judged)
+        for rule, rows in other.judged.items():
+            judged[rule] = judged.get(rule, 0) + rows
         profile = self.profile.merge(other.profile) if self.profile and other.profile else self.profile or other.profile
-        return Tally(self.max_examples, self.rows + other.rows, counts, samples, unevaluated, profile)
+        return Tally(self.max_examples, self.rows + other.rows, counts, samples, unevaluated, judged, profile)
 
     def wanted_rows(self) -> set[int]:
         return {s.row for samples in self.samples.values() for s in samples}

@@ -152,11 +152,17 @@ class Duplicates:
 
 
 def find_duplicates(
-    keys: dict[tuple[str, ...], KeyStore], compiled: CompiledContract, max_examples: int
+    keys: dict[tuple[str, ...], KeyStore],
+    compiled: CompiledContract,
+    max_examples: int,
+    later: list[pl.DataFrame] | None = None,
+    keep_first: bool = True,
 ) -> list[Duplicates]:
     """Rows whose key occurs more than once (every occurrence counts), grouped so pairs show together.
 
     `keys` maps contract column names to the store of their key frames (internal column names).
+    `later` (quarantine) receives the rows each key makes invalid (ordinal, labels): every
+    occurrence after the first, or every occurrence (`keep_first` False).
     """
     import polars as pl
 
@@ -165,10 +171,21 @@ def find_duplicates(
         columns = [compiled.columns[name].internal for name in key]
         count = 0
         shown_parts: list[pl.DataFrame] = []
+        label = f"{key[0]}:unique" if len(key) == 1 else f"{'+'.join(key)}:unique_together"
+        quarantines = later is not None and (len(key) > 1 or compiled.columns[key[0]].severity == "error")
         try:
             for frame in store.groups():
                 duplicated = _duplicated_rows(frame, columns)
                 count += duplicated.height
+                if later is not None and quarantines and duplicated.height:
+                    invalid = (
+                        duplicated.filter(pl.col(ORDINAL) != pl.col(ORDINAL).min().over(columns))
+                        if keep_first
+                        else duplicated
+                    )
+                    later.append(
+                        invalid.select(pl.col(ORDINAL).cast(pl.Int64).alias("ordinal"), pl.lit(label).alias("labels"))
+                    )
                 if duplicated.height:
                     first = pl.col(ORDINAL).min().over(columns).alias(FIRST)
                     shown_parts.append(duplicated.with_columns(first).sort(FIRST, ORDINAL).head(max_examples))

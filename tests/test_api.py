@@ -302,3 +302,17 @@ def test_importing_pipecheck_loads_no_data_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("max_invalid", ["75%", 3, "1"])
+def test_a_tolerance_is_the_cli_s_max_invalid(
+    project: Path, monkeypatch: pytest.MonkeyPatch, max_invalid: str | int
+) -> None:
+    args = ["data/orders_bad.csv", "data/orders_ok.csv", "-c", "schemas/orders.yaml", "-f", "json"]
+    cli = run_subprocess("validate", *args, "--max-invalid", str(max_invalid), cwd=project)
+    monkeypatch.chdir(project)
+    report = pipecheck.validate(
+        ["data/orders_bad.csv", "data/orders_ok.csv"], "schemas/orders.yaml", max_invalid=max_invalid
+    )
+    assert _without_seconds(json.loads(report.to_json())) == _without_seconds(json.loads(cli.stdout))
+    assert report.ok == (cli.exit_code == 0)

@@ -24,7 +24,10 @@ def batches(draw: st.DrawFn) -> list[tuple[int, Partial]]:
             if offsets:
                 shown = offsets[:5]
                 hits.append(Hits(rule, len(offsets), tuple(shown), tuple((f"v{first_row + o}",) for o in shown)))
-        out.append((first_row, Partial(rows=rows, hits=tuple(hits))))
+        # rules 2 and 3 have a mostly: the rows they judged (at least those failing)
+        failing = {h.rule: h.count for h in hits}
+        judged = tuple((rule, draw(st.integers(failing.get(rule, 0), rows))) for rule in (2, 3) if draw(st.booleans()))
+        out.append((first_row, Partial(rows=rows, hits=tuple(hits), judged=judged)))
         first_row += rows
     return out
 
@@ -45,10 +48,13 @@ def test_merging_in_any_order_and_grouping_gives_the_lowest_rows_and_exact_count
     grouped = left.merge(right)
     for merged in (any_order, grouped):
         assert merged.rows == in_order.rows and merged.counts == in_order.counts
+        assert merged.judged == in_order.judged
         assert {r: [s.row for s in v] for r, v in merged.samples.items()} == {
             r: [s.row for s in v] for r, v in in_order.samples.items()
         }
-    # the oracle: every failing row of every batch, lowest first
+    # the oracle: every failing row of every batch, lowest first; judged rows summed
+    for rule in (2, 3):
+        assert in_order.judged.get(rule, 0) == sum(n for _, p in parts for r, n in p.judged if r == rule)
     for rule, count in in_order.counts.items():
         rows = sorted(first + o for first, p in parts for h in p.hits if h.rule == rule for o in h.offsets)
         assert count == sum(h.count for _, p in parts for h in p.hits if h.rule == rule)

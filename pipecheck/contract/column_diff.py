@@ -38,6 +38,7 @@ GATED_KEYS = (
     "min_length",
     "max_length",
     "multiple_of",
+    "mostly",
 )
 
 
@@ -242,6 +243,27 @@ def _timezone(old: ColumnSpec, new: ColumnSpec) -> Judged:
     return True, True, what
 
 
+def _mostly(old: ColumnSpec, new: ColumnSpec) -> Judged:
+    """Per value rule on both sides: a lower fraction tolerates more failing values (consumers), a
+    higher one fewer (producers). A rule on one side only is judged by its own key."""
+    raised: list[str] = []
+    lowered: list[str] = []
+    for rule in (r for r in old.value_rules() if r in new.value_rules()):
+        before, after = old.mostly_of(rule) or 1, new.mostly_of(rule) or 1
+        if before != after:
+            (raised if after > before else lowered).append(f"{rule} {_fraction(before)} -> {_fraction(after)}")
+    if not raised and not lowered:
+        return None
+    parts = ([f"raised for {', '.join(raised)}"] if raised else []) + (
+        [f"lowered for {', '.join(lowered)}"] if lowered else []
+    )
+    return bool(raised), bool(lowered), f"mostly {' and '.join(parts)}"
+
+
+def _fraction(value: float) -> str:
+    return f"{value:g}"
+
+
 def _severity(old: ColumnSpec, new: ColumnSpec) -> Judged:
     if old.severity == new.severity:
         return None
@@ -277,6 +299,7 @@ _JUDGES: dict[str, Any] = {
     "pattern": _pattern,
     "multiple_of": _multiple_of,
     "severity": _severity,
+    "mostly": _mostly,
     "description": _description,
     "drift": _drift,
 }

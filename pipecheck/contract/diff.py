@@ -33,6 +33,7 @@ CONTRACT_KEYS = (
         "csv",
         "parquet",
         "drift",
+        "quarantine",
         "extra_columns",
         "ordered",
         "columns",
@@ -94,6 +95,44 @@ def _position(positions: Positions, path: tuple[str | int, ...]) -> tuple[int, i
 # ---------------------------------------------------------------- the contract and its table
 
 
+def _tolerance_change(old: str | int | None, new: str | int | None) -> list[Change]:
+    """quarantine.max_invalid: a lower tolerance can fail files that passed (producers); a higher one
+    lets more invalid rows through to consumers; rows against a share cannot be ordered (either)."""
+    if str(old) == str(new):
+        return []
+
+    def parsed(value: str | int | None) -> tuple[str, float] | None:
+        if value is None:
+            return None
+        text = str(value).strip()
+        return ("%", float(text[:-1])) if text.endswith("%") else ("rows", float(text))
+
+    before, after = parsed(old), parsed(new)
+    if before is None:
+        producers, consumers, what = False, True, f"added ({new}): files within it now pass with invalid rows"
+    elif after is None:
+        producers, consumers, what = True, False, f"removed (was {old}): any invalid row fails a file again"
+    elif before[0] != after[0]:
+        producers, consumers, what = True, True, f"{old} -> {new}: rows and shares do not compare"
+    else:
+        tighter = after[1] < before[1]
+        producers, consumers = tighter, not tighter
+        what = f"{'lowered' if tighter else 'raised'} from {old} to {new}"
+    return [
+        Change(
+            "quarantine",
+            f"quarantine.max_invalid {what}",
+            producers,
+            consumers,
+            None,
+            old,
+            new,
+            path=("quarantine", "max_invalid"),
+            side="old" if new is None else "new",
+        )
+    ]
+
+
 def _contract_keys(old: Contract, new: Contract) -> list[Change]:
     changes = [
         Change(
@@ -122,6 +161,7 @@ def _contract_keys(old: Contract, new: Contract) -> list[Change]:
                 path=("drift",),
             )
         )
+    changes += _tolerance_change(old.quarantine.max_invalid, new.quarantine.max_invalid)
     before, after = _globs(old), _globs(new)
     for i, glob in enumerate(new.match):
         if _glob(glob) not in before and _glob(glob) not in {_glob(g) for g in new.match[:i]}:

@@ -206,7 +206,9 @@ def _problems_from(exc: ValidationError, data: Any, positions: Positions, source
             # Checks judged against the columns: each problem names its own place in the contract.
             for loc, message in located.problems:
                 path = _real_path((*error["loc"], *loc), data)
-                line, col = positions.of_value(path)
+                line, col = (
+                    positions.keys.get(path, positions.of_value(path)) if located.at_keys else positions.of_value(path)
+                )
                 problems.setdefault(_dotted(path), ContractProblem(source, line, col, _dotted(path), message))
             continue
         path = _real_path(error["loc"], data)

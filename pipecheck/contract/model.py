@@ -9,7 +9,19 @@ import json
 import math
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,6 +43,53 @@ DEFAULT_DATE_FORMAT = "%Y-%m-%d"
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _fraction_written_as_fraction(value: Any) -> Any:
+    """A percentage written as text or as a number above 1 is refused with the fraction it meant:
+    the contract writes fractions as numbers (0.05 for drift's null_rate), so 0.99, not 99%."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith("%"):
+            try:
+                meant = float(text[:-1]) / 100
+            except ValueError:
+                meant = None
+            if meant is not None and 0 < meant <= 1:
+                raise ValueError(f"expected a fraction such as 0.99, got {value!r} (write {value} as {meant:g})")
+        try:
+            number = float(text)
+        except ValueError:
+            number = None
+        if number is not None and "e" in text.lower() and "." not in text:  # YAML 1.1 reads 1e-3 as text
+            mantissa, _, exponent = text.lower().partition("e")
+            raise ValueError(f"expected a number, got the text {value!r} (YAML needs a point: {mantissa}.0e{exponent})")
+        if number is not None:
+            raise ValueError(f"expected a number, got the text {value!r} (write it without quotes)")
+        raise ValueError(f"expected a fraction such as 0.99 (0 < mostly <= 1), got {value!r}")
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("expected a fraction such as 0.99 (0 < mostly <= 1), got nan")
+    if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value <= 100:
+        raise ValueError(f"must be a fraction <= 1 (0.99 for 99%), got {value}")
+    return value
+
+
+# The fraction of a rule's non-null values that must pass (Great Expectations' `mostly`).
+Fraction_ = Annotated[
+    StrictInt | StrictFloat, BeforeValidator(_fraction_written_as_fraction), Field(gt=0, le=1, allow_inf_nan=False)
+]
+# The tags are names the loader's path_is_tag drops from an error's location.
+Mostly = Annotated[
+    Annotated[Fraction_, Tag("float")] | Annotated[dict[str, Fraction_], Tag("dict[str, float]")],
+    Discriminator(lambda value: "dict[str, float]" if isinstance(value, dict) else "float"),
+]
+# The column rules a `mostly` tolerates: those judged value by value (rules.py; tests/test_mostly.py
+# holds this against COLUMN_RULES). Not nullable (nulls are what mostly leaves out), required, unique.
+VALUE_RULES = ("type", "min", "max", "allowed", "pattern", "min_length", "max_length", "multiple_of")
+MOSTLY_HELP = (
+    "the fraction (0 < mostly <= 1) of non-null values that must pass: below it the rule's finding is "
+    "an error, at or above it a warning with the observed fraction"
+)
 
 
 DriftMetric = Literal["wasserstein", "psi", "ks", "l_infinity", "jensen_shannon"]
@@ -61,6 +120,21 @@ class ColumnDrift(MetricThresholds):
 
     null_rate: Thresholds | None = Field(None, description="Change of the null fraction (0.05: 5 points).")
     new_category: Thresholds | None = Field(None, description="Share of rows in values the baseline never had.")
+
+
+class QuarantineSettings(_Strict):
+    """How many invalid rows a file may have and still pass (see --max-invalid)."""
+
+    max_invalid: Annotated[str, Field(pattern=r"^\s*\d+(\.\d+)?\s*%\s*$|^\s*\d+\s*$")] | NonNegativeInt | None = Field(
+        None, description="Rows (100) or a share of the file's rows ('0.5%')."
+    )
+
+    @field_validator("max_invalid")
+    @classmethod
+    def _at_most_all(cls, value: str | int | None) -> str | int | None:
+        if isinstance(value, str) and value.strip().endswith("%") and float(value.strip()[:-1]) > 100:
+            raise ValueError("a percentage of the file's rows is at most 100%")
+        return value
 
 
 class ContractDrift(_Strict):
@@ -100,6 +174,13 @@ class ColumnSpec(_Strict):
         None, description="datetime only: values must (aware) or must not (naive) carry an offset."
     )
     severity: Literal["error", "warning"] = Field("error", description="warning: reported, does not fail.")
+    mostly: Mostly | None = Field(
+        None,
+        description=(
+            f"For each value rule of the column ({', '.join(VALUE_RULES)}), or per rule name as a mapping: "
+            f"{MOSTLY_HELP}."
+        ),
+    )
     drift: ColumnDrift | StrictBool | None = Field(
         None, description="Drift against a baseline: settings, false (off) or true (on for dates and unique columns)."
     )
@@ -175,6 +256,58 @@ class ColumnSpec(_Strict):
         if self.allowed is not None:
             for value in self.allowed:
                 _check_allowed_value(value, self.type)
+        return self
+
+    def value_rules(self) -> tuple[str, ...]:
+        """The rules of this column a `mostly` applies to (rules.py's `applies`, for VALUE_RULES)."""
+        return tuple(
+            name
+            for name in VALUE_RULES
+            if (self.type != "string" if name == "type" else getattr(self, name) is not None)
+        )
+
+    def mostly_of(self, rule: str) -> float | None:
+        """The fraction a rule of this column must reach; None when it must hold on every value (1 means that too)."""
+        mostly = self.mostly
+        fraction = mostly.get(rule) if isinstance(mostly, dict) else mostly if rule in VALUE_RULES else None
+        return None if fraction is None or fraction >= 1 else float(fraction)
+
+    @model_validator(mode="after")
+    def _mostly_names_own_rules(self) -> ColumnSpec:
+        if self.mostly is None:
+            return self
+        own = self.value_rules()
+        applies = f"mostly can apply to this column's {', '.join(own)}" if own else "no rule here takes mostly"
+        if not isinstance(self.mostly, dict):
+            if not own:
+                typed = " (a string column has no type rule)" if self.type == "string" else ""
+                message = f"the column has no rule mostly applies to{typed}; it tolerates {', '.join(VALUE_RULES)}"
+                raise CheckProblems([(("mostly",), message)])
+            return self
+        problems: list[tuple[Location, str]] = []
+        if not self.mostly:
+            problems.append((("mostly",), "must not be empty: name the rules it applies to, or write one fraction"))
+        for key in self.mostly:
+            if key in own:
+                continue
+            if key in ("nullable", "required", "unique"):
+                why = {
+                    "nullable": "nulls are what mostly leaves out of its fraction",
+                    "required": "it is about the column, not its values",
+                    "unique": "duplicates are judged over the whole file, not value by value",
+                }[key]
+                message = f"mostly does not apply to {key} ({why}); {applies}"
+            elif key == "type":
+                message = f"a string column has no type rule (any text is a string); {applies}"
+            elif key in VALUE_RULES:
+                message = f"the column has no {key} rule; {applies}"
+            else:
+                close = difflib.get_close_matches(key, [*own, *VALUE_RULES], n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                message = f"unknown rule {key!r}{hint}; {applies}"
+            problems.append((("mostly", key), message))
+        if problems:
+            raise CheckProblems(problems, at_keys=True)
         return self
 
 
@@ -299,6 +432,7 @@ class Compare(_Strict):
     op: CompareOp = Field(description="Comparison operator.")
     right: str = Field(min_length=1, description="Column on the right of the comparison.")
     severity: Severity = Field("error", description="warning: reported, does not fail.")
+    mostly: Fraction_ | None = Field(None, description=f"Of the rows where both sides are non-null, {MOSTLY_HELP}.")
     description: str | None = None
 
     @model_validator(mode="after")
@@ -334,6 +468,9 @@ class Expression(_Strict):
         json_schema_extra=_without_default,
     )
     severity: Severity = Field("error", description="warning: reported, does not fail.")
+    mostly: Fraction_ | None = Field(
+        None, description=f"Of the rows where the condition is true or false, {MOSTLY_HELP}."
+    )
     description: str | None = None
 
     @model_validator(mode="before")
@@ -361,8 +498,9 @@ class CheckProblems(ValueError):
     The loader reports each one at its own YAML node; outside the loader the text lists them all.
     """
 
-    def __init__(self, problems: list[tuple[Location, str]]) -> None:
+    def __init__(self, problems: list[tuple[Location, str]], *, at_keys: bool = False) -> None:
         self.problems = problems
+        self.at_keys = at_keys  # the problem is the key itself (a name), not its value
         super().__init__("; ".join(f"{_dotted(loc)}: {message}" for loc, message in problems))
 
 
@@ -498,6 +636,7 @@ class Contract(_Strict):
     columns: dict[str, ColumnSpec]
     checks: TableChecks = Field(default_factory=TableChecks)
     drift: ContractDrift = Field(default_factory=ContractDrift, description="Drift against a baseline profile.")
+    quarantine: QuarantineSettings = Field(default_factory=QuarantineSettings, description="Tolerance of invalid rows.")
 
     @field_validator("version", mode="before")
     @classmethod

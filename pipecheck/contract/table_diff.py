@@ -136,13 +136,12 @@ def _compare(old: Contract, new: Contract) -> list[Change]:
         after = [new.checks.compare[i] for i in news]
         if sorted(map(repr, before)) == sorted(map(repr, after)):
             continue  # the same rules in another order
-        a, b = _orderings(before), _orderings(after)
-        tighter, looser = b < a, b > a
-        if a != b and not tighter and not looser:
-            tighter = looser = True
+        a, b = _constraints(before), _constraints(after)
+        tighter, looser = not _implies(a, b), not _implies(b, a)
         was = " and ".join(map(_compare_text, before)) or "none"
         now = " and ".join(map(_compare_text, after)) or "none"
-        what = f"compare {left} / {right}: {was} -> {now}" + ("" if a != b else " (no effect on which files hold)")
+        moot = "" if tighter or looser else " (no effect on which files hold)"
+        what = f"compare {left} / {right}: {was} -> {now}{moot}"
         path: tuple[str | int, ...] = ("checks", "compare", news[0]) if news else ("checks", "compare", olds[0])
         changes.append(
             Change(
@@ -160,16 +159,41 @@ def _compare(old: Contract, new: Contract) -> list[Change]:
     return changes
 
 
-def _orderings(rules: list[Compare]) -> frozenset[str]:
+# The error rules on one pair of columns: the orderings every row must have, and the orderings
+# (with the fraction of rows that must have them) of the rules with a mostly.
+Constraints = tuple[frozenset[str], tuple[tuple[frozenset[str], float], ...]]
+
+
+def _constraints(rules: list[Compare]) -> Constraints:
     accepted = _ANY_ORDER
+    tolerant: list[tuple[frozenset[str], float]] = []
     for rule in rules:
-        if rule.severity == "error":
+        if rule.severity != "error":
+            continue
+        if rule.mostly is not None and rule.mostly < 1:
+            tolerant.append((_ORDERINGS[_pair(rule)[1]], rule.mostly))
+        else:
             accepted = accepted & _ORDERINGS[_pair(rule)[1]]
-    return accepted
+    return accepted, tuple(tolerant)
+
+
+def _implies(a: Constraints, b: Constraints) -> bool:
+    """Whether every file holding `a` holds `b` (judged rule by rule, so conservatively): each row
+    ordering `a` allows is one `b` allows, and each rule of `b` with a mostly is met by every row
+    of `a`, or by a rule of `a` whose rows it accepts with at least that fraction."""
+    strict, tolerant = a
+    if not strict <= b[0]:
+        return False
+    return all(
+        strict <= accepted or any(theirs & strict <= accepted and m >= mostly for theirs, m in tolerant)
+        for accepted, mostly in b[1]
+    )
 
 
 def _compare_text(rule: Compare) -> str:
-    return f"{rule.left} {rule.op} {rule.right}" + (" (warning)" if rule.severity == "warning" else "")
+    notes = [f"mostly {rule.mostly:g}"] if rule.mostly is not None and rule.mostly < 1 else []
+    notes += ["warning"] if rule.severity == "warning" else []
+    return f"{rule.left} {rule.op} {rule.right}" + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _expression(old: Contract, new: Contract) -> list[Change]:
@@ -181,13 +205,15 @@ def _expression(old: Contract, new: Contract) -> list[Change]:
     for sql, (i, rule) in after.items():
         if sql in before and before[sql][1] != rule:
             was = before[sql][1]
-            tighter = was.severity == "warning" and rule.severity == "error"
-            looser = was.severity == "error" and rule.severity == "warning"
-            what = (
-                f"expression {rule.name!r}: severity {was.severity} -> {rule.severity}"
-                if tighter or looser
-                else (f"expression {rule.name!r}: name or description changed (no effect on which files hold)")
-            )
+            tighter, looser = _strength(rule) > _strength(was), _strength(rule) < _strength(was)
+            if was.severity != rule.severity:
+                what = f"expression {rule.name!r}: severity {was.severity} -> {rule.severity}"
+            elif tighter or looser:
+                what = f"expression {rule.name!r}: mostly {_strength(was):g} -> {_strength(rule):g}"
+            else:
+                renamed = (was.name, was.description) != (rule.name, rule.description)
+                changed = "name or description" if renamed else "mostly"
+                what = f"expression {rule.name!r}: {changed} changed (no effect on which files hold)"
             changes.append(
                 Change(
                     "checks.expression",
@@ -247,6 +273,13 @@ def _expression(old: Contract, new: Contract) -> list[Change]:
             )
         )
     return changes
+
+
+def _strength(rule: Expression) -> float:
+    """The fraction of rows an expression fails a file below: 0 for a warning (it fails none)."""
+    if rule.severity == "warning":
+        return 0
+    return 1 if rule.mostly is None else rule.mostly
 
 
 def _dump(rule: Compare | Expression) -> dict[str, Any]:

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     import polars as pl
     import pyarrow as pa
+
+    Positions = npt.NDArray[np.int64]
 
     from pipecheck.contract.model import CsvDialect
     from pipecheck.findings import Finding
@@ -66,6 +70,23 @@ def settled(works: Iterator[Work]) -> Iterator[Batch]:
     for work in works:
         frame = work.parse()
         yield Batch(frame, work.settle())
+
+
+@dataclass(frozen=True)
+class RawRecords:
+    """A text block's records as the file has them (decoded to UTF-8): what quarantine writes.
+
+    Record i is `data[starts[i]:ends[i]]`, its line break included; `checked` marks the records
+    the block's frame holds, in order (the others are malformed); `lines` is each record's first
+    physical line relative to the block's, None where records are lines.
+    """
+
+    data: bytes
+    starts: Positions
+    ends: Positions
+    checked: Positions
+    lines: Positions | None
+    open_quote: bool  # the last record runs to the end of the file inside quotes
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pipecheck.contract.model import CsvDialect
 from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.base import Checkpoint, Checkpoints, Place, ReadOptions, Work
+from pipecheck.readers.base import Checkpoint, Checkpoints, Place, RawRecords, ReadOptions, Work
 from pipecheck.readers.source import (
     DecodedStream,
     DecodeLog,
@@ -121,6 +121,7 @@ class CsvReader:
         self._open_quote: RecordPlace | None = None
         self._open_quote_unchecked = 0
         self.header_line = 1  # the physical line of the first record (blank lines may precede it)
+        self.header_record: bytes | None = None  # the header's bytes, line break included (header: true)
         # where the next block to settle starts: checked rows before it, its record and physical line
         self._row, self._record, self._line = 0, 1, 1
         self.width = options.width  # fields a record must have; None: as many as the first record
@@ -222,6 +223,7 @@ class CsvReader:
                     self._open_quote = self._open_record(block, layout, 0, self._line)
                     return
                 cut = _after(block, int(layout.ends[0]))
+                self.header_record = block[int(layout.starts[0]) : cut]
                 self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
             if block:
@@ -524,6 +526,31 @@ def _after(block: bytes, end: int) -> int:
     if end < len(block) and block[end] == LF:
         end += 1
     return end
+
+
+def _after_all(block: bytes, ends: Positions) -> Positions:
+    """`_after` of every record end: the offsets after their line breaks."""
+    import numpy as np
+
+    data = np.frombuffer(block, dtype=np.uint8)
+    size = data.size
+    at = ends.astype(np.int64, copy=True)
+    cr = (at < size) & (data[np.minimum(at, size - 1)] == CR) if size else np.zeros(at.size, dtype=bool)
+    at += cr
+    lf = (at < size) & (data[np.minimum(at, size - 1)] == LF) if size else np.zeros(at.size, dtype=bool)
+    at += lf
+    return at
+
+
+def line_ends(block: bytes) -> Positions:
+    """The offset after each line's break (the block's end for a last line without one); for a
+    block without lone CRs."""
+    import numpy as np
+
+    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == LF).astype(np.int64) + 1
+    if block and not block.endswith(b"\n"):
+        ends = np.append(ends, len(block))
+    return ends
 
 
 def _line_starts(block: bytes) -> list[int]:
@@ -855,6 +882,27 @@ class _PendingBlock:
 
     def settle(self) -> Checkpoint:
         return self.reader._settle(self)
+
+    def raw_records(self) -> RawRecords:
+        """The block's records as bytes, after `parse` (quarantine writes them)."""
+        import numpy as np
+
+        if self.layout is None:  # plain text: every line is a record of the frame
+            ends = line_ends(self.block)
+            starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
+            return RawRecords(self.block, starts, ends, np.ones(ends.size, dtype=bool), None, False)
+        layout = self.layout
+        checked = np.array(self.valid, dtype=bool, copy=True)
+        if self.open_quote_unchecked:
+            checked[-1] = False
+        return RawRecords(
+            self.block,
+            layout.starts,
+            _after_all(self.block, layout.ends),
+            checked,
+            layout.start_lines,
+            layout.open_quote,
+        )
 
 
 class _QuotedText:

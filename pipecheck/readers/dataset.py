@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from pipecheck.readers import UnreadableFile
-from pipecheck.readers.base import Checkpoint, Place, Reader, Work
+from pipecheck.readers.base import Checkpoint, Place, RawRecords, Reader, Work
 
 if TYPE_CHECKING:
     import polars as pl
@@ -87,6 +87,11 @@ class _WithPartitions:
 
     def settle(self) -> Checkpoint:
         return self.inner.settle()
+
+    def raw_records(self) -> RawRecords:
+        """The member's own records (quarantine writes them; the partition columns are its folders)."""
+        records: RawRecords = self.inner.raw_records()  # type: ignore[attr-defined]
+        return records
 
 
 class PartitionedReader:

@@ -32,6 +32,12 @@ def render(report: RunReport, context: RenderContext) -> str:
     verdict = (
         f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"
     )
+    if any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
+        verdict = (
+            f"{failed} of {total} file(s) over their tolerance of invalid rows, or rejected"
+            if failed
+            else f"{total} file(s) within their tolerance of invalid rows"
+        )
     out = [f"### pipecheck: {verdict}", ""]
     if report.files:
         out += [
@@ -39,6 +45,11 @@ def render(report: RunReport, context: RenderContext) -> str:
             "| --- | --- | ---: | --- | ---: | ---: |",
         ]
         out += [_summary_row(file) for file in report.files]
+        out.append("")
+    split = [file for file in report.files if file.quarantine is not None]
+    if split:
+        out += ["| file | quarantine |", "| --- | --- |"]
+        out += [_row([code(f.path), text(f.quarantine.summary()) if f.quarantine else ""]) for f in split]
         out.append("")
     for file in report.files:
         if file.findings:

@@ -61,6 +61,12 @@ def render_end(report: RunReport, context: RenderContext) -> str:
     total = len(report.files)
     if not total:
         verdict = "no file to validate"
+    elif any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
+        verdict = (
+            f"{failed} of {total} file(s) over their tolerance of invalid rows, or rejected"
+            if failed
+            else f"{total} file(s) within their tolerance of invalid rows"
+        )
     elif failed:
         verdict = f"{failed} of {total} file(s) violate their contract"
     else:
@@ -89,6 +95,8 @@ def _log_file(file: FileReport, width: int | None) -> list[str]:
     lines = [_escaped(_header_words(file))]
     for finding in file.findings:
         lines.append(_log_finding(file, finding, width))
+    if file.quarantine is not None:
+        lines.append(f"{_escaped(file.path)}: quarantine: {_escaped(file.quarantine.summary())}")
     return lines
 
 
@@ -153,6 +161,11 @@ def _terminal_file(file: FileReport, context: RenderContext) -> str:
         grid = _grid(5)
         for words in below:
             grid.add_row("", Text(words, style="dim"))
+        console.print(grid)
+    if file.quarantine is not None:
+        grid = _grid(5)
+        style = "green" if file.quarantine.within else "red"
+        grid.add_row("", Text(_escaped(file.quarantine.summary()), style=style))
         console.print(grid)
     if not file.findings:
         return _trimmed(buffer.getvalue())

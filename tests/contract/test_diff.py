@@ -106,6 +106,15 @@ COLUMN_CASES = [
     ("at", {"type": "datetime", "timezone": "naive"}, {"type": "datetime", "timezone": "aware"}, "timezone", "both"),
     ("id", {"type": "integer"}, {"type": "integer", "severity": "warning"}, "severity", "consumers"),
     ("id", {"type": "integer"}, {"type": "integer", "description": "the key"}, "description", "none"),
+    ("id", {"type": "integer", "min": 0}, {"type": "integer", "min": 0, "mostly": 0.99}, "mostly", "consumers"),
+    ("id", {"type": "integer", "mostly": 0.9}, {"type": "integer", "mostly": 0.99}, "mostly", "producers"),
+    (
+        "status",
+        {"type": "string", "pattern": "a", "max_length": 3, "mostly": {"pattern": 0.9}},
+        {"type": "string", "pattern": "a", "max_length": 3, "mostly": {"pattern": 0.99, "max_length": 0.9}},
+        "mostly",
+        "both",
+    ),
 ]
 
 MIRRORED = {"producers": "consumers", "consumers": "producers", "both": "both", "none": "none"}
@@ -262,7 +271,75 @@ TABLE_CASES = [
         "checks.expression",
         "consumers",
     ),
+    (
+        {"checks": {"expression": [{"sql": "id > 0", "mostly": 0.99}]}},
+        {"checks": {"expression": [{"sql": "id > 0", "mostly": 0.9}]}},
+        "checks.expression",
+        "consumers",
+    ),
+    (
+        {"checks": {"expression": [{"sql": "id > 0", "mostly": 0.9}]}},
+        {"checks": {"expression": [{"sql": "id > 0"}]}},
+        "checks.expression",
+        "producers",
+    ),
+    (
+        {"checks": {"expression": [{"sql": "id > 0", "mostly": 0.9, "severity": "warning"}]}},
+        {"checks": {"expression": [{"sql": "id > 0", "mostly": 0.5, "severity": "warning"}]}},
+        "checks.expression",
+        "none",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "mostly": 0.99}]}},
+        "checks.compare",
+        "consumers",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "mostly": 0.9}]}},
+        {"checks": {"compare": [{"left": "id", "op": "<=", "right": "amount", "mostly": 0.95}]}},
+        "checks.compare",
+        "both",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "mostly": 0.9}]}},
+        {"checks": {"compare": [{"left": "amount", "op": ">=", "right": "id", "mostly": 0.8}]}},
+        "checks.compare",
+        "consumers",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "mostly": 0.9}]}},
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount", "mostly": 1}]}},
+        "checks.compare",
+        "producers",
+    ),
+    (
+        {"checks": {"compare": [{"left": "id", "op": "<", "right": "amount"}]}},
+        {
+            "checks": {
+                "compare": [
+                    {"left": "id", "op": "<", "right": "amount"},
+                    {"left": "id", "op": "<", "right": "amount", "mostly": 0.5},
+                ]
+            }
+        },
+        "checks.compare",
+        "none",
+    ),
 ]
+
+
+def test_mostly_changes_say_which_rule_moved_and_a_warning_column_breaks_no_one() -> None:
+    column = {"type": "integer", "min": 0, "max": 9, "mostly": {"min": 0.9}}
+    change = only(make({"id": column}), make({"id": {**column, "mostly": {"min": 0.95, "max": 0.99}}}))
+    assert change.message == "id: mostly raised for min 0.9 -> 0.95 and lowered for max 1 -> 0.99"
+    assert change.breaking_for == "both"
+    warned = {**column, "severity": "warning"}
+    change = only(make({"id": warned}), make({"id": {**warned, "mostly": 0.5}}))
+    assert change.breaking_for == "none" and "severity: warning" in (change.hint or "")
+    assert diff_contracts(make({"id": column}), make({"id": {**column, "mostly": {"min": 0.9, "max": 1}}})) == []
+    same = {"type": "integer", "mostly": 0.9}  # the type rule is its only value rule either way
+    assert diff_contracts(make({"id": same}), make({"id": {"type": "integer", "mostly": {"type": 0.9}}})) == []
 
 
 @pytest.mark.parametrize(("before", "after", "kind", "breaking"), TABLE_CASES)
@@ -314,6 +391,7 @@ ALTERED_COLUMN = {
     "allowed": {"allowed": [1]},
     "multiple_of": {"multiple_of": 2},
     "severity": {"severity": "warning"},
+    "mostly": {"mostly": 0.9},
     "description": {"description": "d"},
     "drift": {"drift": False},
 }
@@ -337,10 +415,18 @@ ALTERED_TOP = {
     "extra_columns": "ignore",
     "ordered": True,
     "drift": {"schema_change": "error"},
+    "quarantine": {"max_invalid": "1%"},
 }
 ALTERED_PARQUET = {"storage_mismatch": "error"}
-ALTERED_COMPARE = {"left": "amount", "op": ">", "right": "amount", "severity": "warning", "description": "d"}
-ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "description": "d"}
+ALTERED_COMPARE = {
+    "left": "amount",
+    "op": ">",
+    "right": "amount",
+    "severity": "warning",
+    "mostly": 0.9,
+    "description": "d",
+}
+ALTERED_EXPRESSION = {"sql": "id > 1", "name": "n", "severity": "warning", "mostly": 0.9, "description": "d"}
 
 
 def test_every_model_key_changed_alone_is_reported() -> None:
@@ -470,6 +556,10 @@ def _spec(draw: st.DrawFn) -> dict[str, Any]:
             spec["max_length"] = draw(st.integers(0, 4))
     elif draw(st.booleans()):
         spec["min"] = draw(st.sampled_from(["2024-01-01", "2024-06-30"]))
+    rules = ColumnSpec.model_validate(spec).value_rules()
+    if rules and draw(st.booleans()):
+        fractions = st.sampled_from([0.5, 0.9, 0.99, 1])
+        spec["mostly"] = draw(fractions | st.dictionaries(st.sampled_from(rules), fractions, min_size=1))
     return spec
 
 

@@ -252,3 +252,18 @@ def test_random_frames_give_the_findings_of_their_parquet_and_csv_files(
     assert _findings(from_frame) == _findings(pipecheck.validate(tmp_path / "r.parquet", contract))
     from_csv = pipecheck.validate(tmp_path / "r.csv", contract)
     assert _counts(from_frame, skip=("storage_type",)) == _counts(from_csv)
+
+
+@pytest.mark.parametrize("tolerance", ["'50%'", "1", "0"])
+def test_a_frame_has_the_tolerance_of_its_contract_as_its_parquet_file_has(tmp_path: Path, tolerance: str) -> None:
+    (tmp_path / "c.yaml").write_text(
+        f"contract: t\nquarantine: {{max_invalid: {tolerance}}}\ncolumns:\n  v: {{type: integer, min: 0}}\n", "utf-8"
+    )
+    contract = pipecheck.load_contract(tmp_path / "c.yaml")
+    frame = pl.DataFrame({"v": [1, -1, 2, 3]})
+    frame.write_parquet(tmp_path / "t.parquet")
+    from_frame = pipecheck.validate_frame(frame, contract)
+    from_file = pipecheck.validate(tmp_path / "t.parquet", contract)
+    assert _findings(from_frame) == _findings(from_file)
+    assert from_frame.ok == from_file.ok == (tolerance != "0")
+    assert not pipecheck.validate_frame(frame, contract, max_invalid=0).ok

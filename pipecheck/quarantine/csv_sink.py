@@ -1,0 +1,396 @@
+"""CSV quarantine: each record's own bytes to the valid or the invalid file, in the input's dialect,
+encoding and compression; the invalid file leads with _pipecheck_row, _pipecheck_line and
+_pipecheck_errors. Valid records are copied in runs, not one by one.
+
+While streaming both sides are written as UTF-8 temp files beside their final names, with an
+index of where each record went; at the end they are renamed as they are (UTF-8, uncompressed,
+nothing decided late: the common case), or rewritten once into the final encoding and
+compression, moving the rows decided invalid only at the end (README: "Quarantining bad rows").
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from pipecheck.quarantine.files import PendingFile, compressed_writer
+from pipecheck.quarantine.ledger import Taken
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import polars as pl
+
+    from pipecheck.checking import RowFailures
+    from pipecheck.readers.base import Checkpoint, RawRecords, Work
+    from pipecheck.readers.csv import CsvReader
+
+    Positions = npt.NDArray[np.int64]
+
+PREFIX = ("_pipecheck_row", "_pipecheck_line", "_pipecheck_errors")
+MALFORMED = "_record:malformed"
+OPEN_QUOTE = "_record:open_quote"
+UNDECODABLE = "_record:encoding"
+REPLACEMENT = "\ufffd".encode()
+
+
+class _Scratch:
+    """A first-pass output: UTF-8 bytes in a temp file beside the final name, and its size."""
+
+    def __init__(self, final: Path) -> None:
+        self.pending = PendingFile(final)
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        self.pending.handle.write(data)
+
+
+class _Final:
+    """A final output in the input's encoding and compression, written from UTF-8."""
+
+    def __init__(self, path: Path, encoding: str, compression: str | None, bom: bool) -> None:
+        self.pending = PendingFile(path)
+        self.stream: IO[bytes] = compressed_writer(self.pending.handle, compression)
+        name = codecs.lookup(encoding).name
+        self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)()
+        self.decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # pieces may split a character
+        if bom:
+            self.stream.write(codecs.BOM_UTF8)
+
+    def write(self, data: bytes) -> None:
+        if self.encoder is not None:
+            data = self.encoder.encode(self.decoder.decode(data))
+        self.stream.write(data)
+
+    def commit(self) -> None:
+        if self.encoder is not None:
+            self.stream.write(self.encoder.encode("", final=True))
+        if self.stream is not self.pending.handle:
+            self.stream.close()
+        self.pending.commit()
+
+    def discard(self) -> None:
+        try:
+            if self.stream is not self.pending.handle:
+                self.stream.close()
+        except (OSError, ValueError):
+            pass
+        self.pending.discard()
+
+
+@dataclass(frozen=True)
+class _ValidPart:
+    """Where one batch's valid checked rows went in the valid temp file."""
+
+    base_ordinal: int
+    ordinals: Any  # int32, relative to base_ordinal
+    base_offset: int
+    starts: Any  # int32, relative to base_offset
+
+
+@dataclass(frozen=True)
+class _InvalidPart:
+    rows: Any  # int64 record numbers
+    ordinals: Any  # int64, -1 for records no frame holds
+    starts: Any  # int64 offsets in the invalid temp file
+    prefixes: Any  # int32 lengths of the _pipecheck_ prefix
+
+
+class CsvSink:
+    """The valid and invalid outputs of one CSV file, or nothing written (`outputs` None: count only)."""
+
+    def __init__(self, reader: CsvReader, outputs: tuple[Path, Path] | None, *, late_possible: bool) -> None:
+        self.reader = reader
+        self.dialect = reader.dialect
+        self.outputs = outputs
+        self.late_possible = late_possible
+        self.valid: _Scratch | None = None
+        self.invalid: _Scratch | None = None
+        self.newline = b"\n"
+        self.header_bytes = 0
+        self.valid_parts: list[_ValidPart] = []
+        self.invalid_parts: list[_InvalidPart] = []
+        self.started = False
+
+    # ------------------------------------------------------------ streaming
+
+    def _start(self) -> None:
+        self.started = True
+        if self.outputs is None:
+            return
+        header = self.reader.header_record
+        if header is not None:
+            self.newline = b"\r\n" if header.endswith(b"\r\n") else b"\r" if header.endswith(b"\r") else b"\n"
+            header = self._terminated(header)
+            self.header_bytes = len(header)
+        self.valid = _Scratch(self.outputs[0])
+        self.invalid = _Scratch(self.outputs[1])
+        if header is not None:
+            self.valid.write(header)
+            self.invalid.write(self._fields(PREFIX) + header)
+
+    def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
+        import numpy as np
+
+        if not self.started:
+            self._start()
+        records: RawRecords = work.raw_records()  # type: ignore[attr-defined]
+        n = int(records.starts.size)
+        checked_at = np.flatnonzero(records.checked)  # the record of each frame row
+        labels: dict[int, list[str]] = {}
+        if failures.count:
+            definite = ~failures.deferred
+            offsets = failures.offsets.filter(definite).to_numpy()
+            texts = failures.labels.filter(definite).to_list()
+            for record, text in zip(checked_at[offsets].tolist(), texts, strict=True):
+                labels[record] = [text]
+        for record in np.flatnonzero(~records.checked).tolist():
+            labels.setdefault(record, []).append(MALFORMED)
+        if records.open_quote and n:
+            labels.setdefault(n - 1, []).append(OPEN_QUOTE)
+        if self.reader.decode_log.count and REPLACEMENT in records.data:
+            for record in _records_with(records, REPLACEMENT):
+                labels.setdefault(record, []).append(UNDECODABLE)
+        bad = np.zeros(n, dtype=bool)
+        if labels:
+            bad[list(labels)] = True
+        ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
+        if self.outputs is not None:
+            self._write(records, point, bad, labels, ordinal_of)
+        invalid_checked = bad & records.checked
+        unchecked = int(np.count_nonzero(bad & ~records.checked))
+        shown = [";".join(labels[r]) for r in sorted(labels)]
+        return Taken(ordinal_of[invalid_checked], shown, unchecked)
+
+    def _write(
+        self, records: RawRecords, point: Checkpoint, bad: Any, labels: dict[int, list[str]], ordinal_of: Any
+    ) -> None:
+        import numpy as np
+
+        assert self.valid is not None and self.invalid is not None
+        data, starts, ends = records.data, records.starts, records.ends
+        edges = np.flatnonzero(np.diff(np.concatenate(([1], bad, [1])).astype(np.int8)))  # valid runs [a, b)
+        base_offset = self.valid.size
+        moved: list[Any] = []
+        for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+            if self.late_possible:
+                moved.append(starts[a:b] - int(starts[a]) + (self.valid.size - base_offset))
+            self.valid.write(self._terminated(data[int(starts[a]) : int(ends[b - 1])]))
+        if self.late_possible:
+            kept = ~bad & records.checked
+            base_ordinal = int(ordinal_of[-1]) + 1 - int(records.checked.sum()) if len(bad) else 0
+            self.valid_parts.append(
+                _ValidPart(
+                    base_ordinal,
+                    (ordinal_of[kept] - base_ordinal).astype(np.int32),
+                    base_offset,
+                    (np.concatenate(moved) if moved else np.zeros(0, np.int64)).astype(np.int64),
+                )
+            )
+        rows, ordinals, offsets, prefixes = [], [], [], []
+        line0 = point.first_line or 1
+        for record in np.flatnonzero(bad).tolist():
+            row = point.first_record + record
+            line = line0 + (int(records.lines[record]) if records.lines is not None else record)
+            prefix = self._fields((str(row), str(line), ";".join(labels[record])))
+            rows.append(row)
+            ordinals.append(int(ordinal_of[record]) if records.checked[record] else -1)
+            offsets.append(self.invalid.size)
+            prefixes.append(len(prefix))
+            self.invalid.write(prefix + self._terminated(data[int(starts[record]) : int(ends[record])]))
+        if self.late_possible and rows:
+            self.invalid_parts.append(
+                _InvalidPart(
+                    np.array(rows, np.int64), np.array(ordinals, np.int64), np.array(offsets, np.int64), prefixes
+                )
+            )
+
+    def _terminated(self, chunk: bytes) -> bytes:
+        return chunk if not chunk or chunk.endswith((b"\n", b"\r")) else chunk + self.newline
+
+    def _fields(self, values: tuple[str, ...]) -> bytes:
+        """Prefix fields, each quoted where the dialect needs it, ending in a delimiter."""
+        d = self.dialect
+        out = []
+        for value in values:
+            quoted = any(ch in value for ch in (d.delimiter, d.quotechar, "\r", "\n"))
+            out.append(d.quotechar + value.replace(d.quotechar, d.quotechar * 2) + d.quotechar if quoted else value)
+        return (d.delimiter.join(out) + d.delimiter).encode("utf-8")
+
+    # ------------------------------------------------------------ at the end
+
+    def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
+        if not self.started:
+            self._start()
+        if self.outputs is None or self.valid is None or self.invalid is None:
+            return None, None
+        d = self.dialect
+        bom = _starts_with_bom(self.reader)
+        as_is = self.reader.compression is None and codecs.lookup(d.encoding).name in ("utf-8", "utf-8-sig")
+        if as_is and not bom and not late.height and not (strip and self.invalid_parts):
+            self.valid.pending.commit()
+            self.invalid.pending.commit()
+        else:
+            self._rewrite(late, strip, bom)
+        return str(self.outputs[0]), str(self.outputs[1])
+
+    def _rewrite(self, late: pl.DataFrame, strip: Collection[str], bom: bool) -> None:
+        assert self.valid is not None and self.invalid is not None and self.outputs is not None
+        if late.height or (strip and self.invalid_parts):
+            self._merge(late, strip, bom)
+            return
+        for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
+            first.pending.handle.flush()
+            output = _Final(final, self.dialect.encoding, self.reader.compression, bom)
+            try:
+                with first.pending.temp.open("rb") as source:
+                    while chunk := source.read(1 << 20):
+                        output.write(chunk)
+                output.commit()
+            except BaseException:
+                output.discard()
+                raise
+            finally:
+                first.pending.discard()
+
+    def _merge(self, late: pl.DataFrame, strip: Collection[str], bom: bool) -> None:
+        """Both outputs once more, in the input's encoding and compression: the late rows moved out
+        of the valid file into the invalid one (in row order), held rules' labels dropped."""
+        import numpy as np
+
+        assert self.valid is not None and self.invalid is not None and self.outputs is not None
+        d, compression = self.dialect, self.reader.compression
+        for first in (self.valid, self.invalid):
+            first.pending.handle.flush()
+        valid = _Final(self.outputs[0], d.encoding, compression, bom)
+        invalid = _Final(self.outputs[1], d.encoding, compression, bom)
+        try:
+            late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
+            late_labels: dict[int, str] = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
+            places = self.reader.locate(late_ordinals.tolist()) if late.height else {}
+            with self.valid.pending.temp.open("rb") as valid_in, self.invalid.pending.temp.open("rb") as invalid_in:
+                valid_src, invalid_src = _Sequential(valid_in), _Sequential(invalid_in)
+                valid.write(valid_src.read_to(self.header_bytes))
+                invalid.write(
+                    invalid_src.read_to(self.header_bytes + (len(self._fields(PREFIX)) if self.header_bytes else 0))
+                )
+                waiting = self._invalid_records(invalid_src)
+                nxt = next(waiting, None)
+                for start, end, ordinal in self._late_spans(late_ordinals):
+                    valid.write(valid_src.read_to(start))
+                    text = valid_src.read_to(end)
+                    place = places.get(ordinal)
+                    row = place.row if place is not None else ordinal + 1
+                    while nxt is not None and nxt[0] < row:
+                        invalid.write(self._relabelled(nxt, late_labels, strip))
+                        nxt = next(waiting, None)
+                    line = "" if place is None or place.line is None else str(place.line)
+                    invalid.write(self._fields((str(row), line, late_labels[ordinal])) + text)
+                valid.write(valid_src.read_to(None))
+                while nxt is not None:
+                    invalid.write(self._relabelled(nxt, late_labels, strip))
+                    nxt = next(waiting, None)
+            valid.commit()
+            invalid.commit()
+        except BaseException:
+            valid.discard()
+            invalid.discard()
+            raise
+        finally:
+            self.valid.pending.discard()
+            self.invalid.pending.discard()
+
+    def _late_spans(self, late: Any) -> Iterator[tuple[int, int, int]]:
+        """(start, end, ordinal) in the valid temp file of each late row, in file order."""
+        import numpy as np
+
+        assert self.valid is not None
+        parts = [p for p in self.valid_parts if p.ordinals.size]
+        for k, part in enumerate(parts):
+            ordinals = part.ordinals.astype(np.int64) + part.base_ordinal
+            hit = np.flatnonzero(np.isin(ordinals, late))
+            if not hit.size:
+                continue
+            starts = part.starts + part.base_offset
+            after = parts[k + 1].base_offset + int(parts[k + 1].starts[0]) if k + 1 < len(parts) else self.valid.size
+            for i in hit.tolist():
+                end = int(starts[i + 1]) if i + 1 < starts.size else after
+                yield int(starts[i]), end, int(ordinals[i])
+
+    def _invalid_records(self, source: _Sequential) -> Iterator[tuple[int, int, bytes, bytes]]:
+        """(row, ordinal, prefix, record) of each record of the invalid temp file, in order."""
+        assert self.invalid is not None
+        flat = [
+            (int(r), int(o), int(s), int(p))
+            for part in self.invalid_parts
+            for r, o, s, p in zip(part.rows, part.ordinals, part.starts, part.prefixes, strict=True)
+        ]
+        for k, (row, ordinal, start, prefix) in enumerate(flat):
+            end = flat[k + 1][2] if k + 1 < len(flat) else self.invalid.size
+            source.read_to(start)
+            yield row, ordinal, source.read_to(start + prefix), source.read_to(end)
+
+    def _relabelled(self, record: tuple[int, int, bytes, bytes], late: dict[int, str], strip: Collection[str]) -> bytes:
+        _, ordinal, prefix, text = record
+        extra = late.get(ordinal) if ordinal >= 0 else None
+        if not extra and not strip:
+            return prefix + text
+        d = self.dialect
+        fields = next(csv.reader(io.StringIO(prefix.decode("utf-8")), delimiter=d.delimiter, quotechar=d.quotechar))
+        labels = [label for label in fields[2].split(";") if label not in strip]
+        labels += [label for label in (extra or "").split(";") if label and label not in labels]
+        return self._fields((fields[0], fields[1], ";".join(labels))) + text
+
+    def unchecked_at_end(self) -> int:
+        return 0  # counted batch by batch
+
+    def discard(self) -> None:
+        for output in (self.valid, self.invalid):
+            if output is not None:
+                output.pending.discard()
+
+
+class _Sequential:
+    """A file read front to back by offsets."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self.handle = handle
+        self.at = 0
+
+    def read_to(self, offset: int | None) -> bytes:
+        data = self.handle.read() if offset is None else self.handle.read(max(0, offset - self.at))
+        self.at += len(data)
+        return data
+
+
+def _records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
+    """The records whose bytes hold `needle`."""
+    import numpy as np
+
+    at = records.data.find(needle)
+    last = -1
+    while at >= 0:
+        record = int(np.searchsorted(records.starts, at, side="right")) - 1
+        if record >= 0 and record != last and at < int(records.ends[record]):
+            last = record
+            yield record
+        at = records.data.find(needle, at + len(needle))
+
+
+def _starts_with_bom(reader: CsvReader) -> bool:
+    """Whether the input's bytes begin with a UTF-8 BOM (its outputs keep it)."""
+    if reader.compression is not None or reader.opened is not None:
+        return False
+    if not codecs.lookup(reader.dialect.encoding).name.startswith("utf-8"):
+        return False
+    try:
+        with reader.path.open("rb") as handle:
+            return handle.read(3) == codecs.BOM_UTF8
+    except OSError:
+        return False

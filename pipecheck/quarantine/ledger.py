@@ -1,0 +1,131 @@
+"""One file's (or dataset's) row verdicts: counts and reasons as batches arrive, and the rows that
+only the end of the file decides (later duplicates of a unique key, rules with `mostly`).
+
+Rows decided at the end are held back by ordinal: they are written where they seem to belong
+while streaming (a later duplicate to the valid side), and each sink moves the few that turn out
+invalid in one pass over its own output at the end, never over the input (see the README).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from pipecheck.findings import Quarantine
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+    import polars as pl
+
+    from pipecheck.checking import RowFailures
+    from pipecheck.quarantine import QuarantineOptions
+    from pipecheck.readers.base import Checkpoint, Work
+
+    Ordinals = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Taken:
+    """What a sink made of one batch: the checked rows it set aside (ordinals in the file) and
+    the labels of every record it set aside, checked or not (malformed, undecodable)."""
+
+    invalid: Ordinals
+    labels: list[str]
+    unchecked: int  # records set aside that no frame holds (malformed, an unterminated quote)
+
+
+class Sink(Protocol):
+    """Where one member file's records go: valid and invalid outputs, or nowhere (count only)."""
+
+    def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken: ...
+
+    def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
+        """Move the rows decided invalid at the end (`late`: ordinal, labels) to the invalid side,
+        drop labels of rules that held (`strip`) and commit; the (valid, invalid) paths written."""
+        ...
+
+    def discard(self) -> None: ...
+
+    def unchecked_at_end(self) -> int:
+        """Records set aside that the batches did not show (a reader's malformed lines)."""
+        ...
+
+
+@dataclass
+class Ledger:
+    options: QuarantineOptions
+    definite: list[Ordinals] = field(default_factory=list)
+    deferred: list[pl.DataFrame] = field(default_factory=list)  # ordinal, labels: rows failing only mostly rules
+    reasons: Counter[str] = field(default_factory=Counter)
+    unchecked: int = 0
+    sinks: list[tuple[int, Sink]] = field(default_factory=list)  # (first ordinal, sink) per member
+
+    def take(self, sink: Sink, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> None:
+        import polars as pl
+
+        taken = sink.take(work, point, failures, first)
+        self.definite.append(taken.invalid)
+        self.reasons.update(label for labels in taken.labels for label in labels.split(";"))
+        self.unchecked += taken.unchecked
+        if failures.count and failures.deferred.any():
+            rows = pl.DataFrame({"offset": failures.offsets, "labels": failures.labels}).filter(failures.deferred)
+            base = first + point.first_row
+            self.deferred.append(rows.select((pl.col("offset").cast(pl.Int64) + base).alias("ordinal"), "labels"))
+
+    def resolve(self, failed_rules: Collection[str], duplicates: pl.DataFrame) -> pl.DataFrame:
+        """The rows invalid only now (ordinal, labels), sorted: rows of failed `mostly` rules
+        and later duplicates (`duplicates`: ordinal, labels)."""
+        import polars as pl
+
+        failed = pl.lit(list(failed_rules), dtype=pl.List(pl.String))
+        parts = [duplicates.select(pl.col("ordinal").cast(pl.Int64), "labels")]
+        if self.deferred:
+            deferred = pl.concat(self.deferred).with_columns(
+                pl.col("labels").str.split(";").list.set_intersection(failed).list.join(";")
+            )
+            parts.append(deferred.filter(pl.col("labels") != ""))
+        late = pl.concat(parts)
+        if late.is_empty():
+            return late
+        return late.group_by("ordinal").agg(pl.col("labels").str.join(";")).sort("ordinal")
+
+    def finish(self, late: pl.DataFrame, strip: Collection[str], rows: int, rejected: list[str]) -> Quarantine:
+        import numpy as np
+
+        definite = np.concatenate(self.definite) if self.definite else np.zeros(0, dtype=np.int64)
+        reasons = Counter({label: n for label, n in self.reasons.items() if label not in strip})
+        new = late.filter(~late["ordinal"].is_in(definite)) if late.height else late
+        for labels in late["labels"].to_list():
+            reasons.update(labels.split(";"))
+        unchecked = self.unchecked + sum(sink.unchecked_at_end() for _, sink in self.sinks)
+        invalid = int(definite.size) + new.height + unchecked
+        paths: list[tuple[str | None, str | None]] = []
+        if rejected:
+            for _, sink in self.sinks:
+                sink.discard()
+        else:
+            for index, (start, sink) in enumerate(self.sinks):
+                end = self.sinks[index + 1][0] if index + 1 < len(self.sinks) else None
+                mine = late.filter(late["ordinal"] >= start)
+                if end is not None:
+                    mine = mine.filter(mine["ordinal"] < end)
+                paths.append(sink.finish(mine, strip))
+        tolerance = self.options.max_invalid
+        written = [p for p in paths if p != (None, None)]
+        return Quarantine(
+            rows=rows,
+            invalid=invalid,
+            reasons=sorted(reasons.items(), key=lambda item: (-item[1], item[0])),
+            max_invalid=tolerance.text if tolerance is not None else None,
+            allowed=tolerance.allowed(rows) if tolerance is not None else None,
+            rejected=rejected,
+            valid_path=written[0][0] if len(written) == 1 else None,
+            invalid_path=written[0][1] if len(written) == 1 else None,
+        )
+
+    def discard(self) -> None:
+        for _, sink in self.sinks:
+            sink.discard()

@@ -1,0 +1,195 @@
+"""Parquet quarantine: the input's rows, streamed batch by batch in step with the checks, to a
+valid file with the input's schema and an invalid one led by _pipecheck_row and
+_pipecheck_errors (a list of labels). Input columns named _pipecheck_* are left out of both."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipecheck.quarantine.files import PendingFile
+from pipecheck.quarantine.ledger import Taken
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipecheck.checking import RowFailures
+    from pipecheck.readers.base import Checkpoint, Work
+
+ROW, ERRORS = "_pipecheck_row", "_pipecheck_errors"
+READ_ROWS = 64 * 1024
+
+
+class _Rows:
+    """The input's rows in order, any number at a time, whatever its batches' sizes."""
+
+    def __init__(self, path: Path, columns: list[str]) -> None:
+        import pyarrow.parquet as pq
+
+        self.file = pq.ParquetFile(path)
+        self.batches: Iterator[pa.RecordBatch] = self.file.iter_batches(batch_size=READ_ROWS, columns=columns)
+        self.held: list[pa.RecordBatch] = []
+        self.held_rows = 0
+
+    def take(self, rows: int) -> pa.Table:
+        import pyarrow as pa
+
+        while self.held_rows < rows:
+            batch = next(self.batches, None)
+            if batch is None:
+                break
+            self.held.append(batch)
+            self.held_rows += batch.num_rows
+        table = pa.Table.from_batches(self.held, schema=self.file.schema_arrow) if self.held else None
+        if table is None:
+            return self.file.schema_arrow.empty_table()
+        taken, rest = table.slice(0, rows), table.slice(rows)
+        self.held = rest.to_batches()
+        self.held_rows = rest.num_rows
+        return taken
+
+
+class ParquetSink:
+    def __init__(self, path: Path, outputs: tuple[Path, Path], *, late_possible: bool) -> None:
+        self.path = path
+        self.outputs = outputs
+        self.late_possible = late_possible
+        self.rows: _Rows | None = None
+        self.valid: tuple[PendingFile, pq.ParquetWriter] | None = None
+        self.invalid: tuple[PendingFile, pq.ParquetWriter] | None = None
+        self.valid_ordinals: list[Any] = []
+        self.schema: pa.Schema | None = None
+
+    def _start(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        stored = pq.read_schema(self.path)
+        kept = [f for f in stored if not f.name.startswith("_pipecheck_")]
+        self.schema = pa.schema(kept, metadata=stored.metadata)
+        self.rows = _Rows(self.path, [f.name for f in kept])
+        self.valid = self._writer(self.outputs[0], self.schema)
+        self.invalid = self._writer(self.outputs[1], _invalid_schema(self.schema))
+
+    @staticmethod
+    def _writer(path: Path, schema: pa.Schema) -> tuple[PendingFile, pq.ParquetWriter]:
+        import pyarrow.parquet as pq
+
+        pending = PendingFile(path)
+        pending.handle.close()  # pyarrow writes the temp file by its name, and closes it itself
+        return pending, pq.ParquetWriter(str(pending.temp), schema)
+
+    def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
+        import numpy as np
+        import pyarrow as pa
+
+        if self.rows is None:
+            self._start()
+        assert self.rows is not None and self.valid is not None and self.invalid is not None
+        table = self.rows.take(point.rows)
+        definite = ~failures.deferred
+        offsets = failures.offsets.filter(definite).to_numpy().astype(np.int64)
+        labels = failures.labels.filter(definite).to_list()
+        bad = np.zeros(table.num_rows, dtype=bool)
+        bad[offsets] = True
+        base = first + point.first_row
+        self.valid[1].write_table(table.filter(pa.array(~bad)))
+        if self.late_possible:
+            self.valid_ordinals.append(np.flatnonzero(~bad).astype(np.int64) + base)
+        if offsets.size:
+            invalid = table.take(pa.array(offsets))
+            self.invalid[1].write_table(_with_prefix(invalid, (offsets + base + 1).tolist(), labels))
+        return Taken(offsets + base, labels, 0)
+
+    def unchecked_at_end(self) -> int:
+        return 0
+
+    def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
+        if self.rows is None:
+            self._start()
+        assert self.valid is not None and self.invalid is not None and self.schema is not None
+        for _, writer in (self.valid, self.invalid):
+            writer.close()
+        if late.height or strip:
+            self._rewrite(late, strip)
+        else:
+            self.valid[0].commit()
+            self.invalid[0].commit()
+        return str(self.outputs[0]), str(self.outputs[1])
+
+    def _rewrite(self, late: pl.DataFrame, strip: Collection[str]) -> None:
+        """The late rows moved from the valid file to the invalid one, held rules' labels dropped.
+        The invalid side is sorted by row in memory: it holds the file's invalid rows only."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+
+        assert self.valid is not None and self.invalid is not None and self.schema is not None
+        first_valid, first_invalid = self.valid[0], self.invalid[0]
+        valid = self._writer(self.outputs[0], self.schema)
+        invalid = self._writer(self.outputs[1], _invalid_schema(self.schema))
+        try:
+            late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
+            late_labels = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
+            ordinals = np.concatenate(self.valid_ordinals) if self.valid_ordinals else np.zeros(0, np.int64)
+            moved: list[pa.Table] = []
+            at = 0
+            for batch in pq.ParquetFile(first_valid.temp).iter_batches(batch_size=READ_ROWS):
+                these = ordinals[at : at + batch.num_rows]
+                at += batch.num_rows
+                is_late = np.isin(these, late_ordinals)
+                valid[1].write_batch(batch.filter(pa.array(~is_late)))
+                if is_late.any():
+                    rows = these[is_late]
+                    taken = pa.Table.from_batches([batch.filter(pa.array(is_late))])
+                    moved.append(_with_prefix(taken, (rows + 1).tolist(), [late_labels[int(o)] for o in rows]))
+            earlier = pq.read_table(first_invalid.temp)
+            if strip or late_labels:
+                errors = [
+                    [label for label in labels if label not in strip]
+                    + [x for x in late_labels.get(row - 1, "").split(";") if x and x not in labels]
+                    for row, labels in zip(earlier[ROW].to_pylist(), earlier[ERRORS].to_pylist(), strict=True)
+                ]
+                earlier = earlier.set_column(1, ERRORS, pa.array(errors, pa.list_(pa.string())))
+            merged = pa.concat_tables([earlier, *moved]) if moved else earlier
+            merged = merged.take(pc.sort_indices(merged, [(ROW, "ascending")]))
+            invalid[1].write_table(merged)
+            for _, writer in (valid, invalid):
+                writer.close()
+            valid[0].commit()
+            invalid[0].commit()
+        except BaseException:
+            for pending, _ in (valid, invalid):
+                pending.discard()
+            raise
+        finally:
+            first_valid.discard()
+            first_invalid.discard()
+
+    def discard(self) -> None:
+        for output in (self.valid, self.invalid):
+            if output is not None:
+                pending, writer = output
+                with contextlib.suppress(Exception):  # a half-written file is removed either way
+                    writer.close()
+                pending.discard()
+
+
+def _invalid_schema(schema: pa.Schema) -> pa.Schema:
+    import pyarrow as pa
+
+    prefix = [pa.field(ROW, pa.int64(), nullable=False), pa.field(ERRORS, pa.list_(pa.string()))]
+    return pa.schema(prefix + list(schema), metadata=schema.metadata)
+
+
+def _with_prefix(table: pa.Table, rows: list[int], labels: list[str]) -> pa.Table:
+    import pyarrow as pa
+
+    errors = pa.array([text.split(";") for text in labels], pa.list_(pa.string()))
+    out = table.add_column(0, pa.field(ERRORS, pa.list_(pa.string())), errors)
+    return out.add_column(0, pa.field(ROW, pa.int64(), nullable=False), pa.array(rows, pa.int64()))
