@@ -268,6 +268,15 @@ class _Pass:
             directory = directory / self.path.name  # a dataset's members keep their folders
         own = reader.inner if isinstance(reader, PartitionedReader) else reader  # the member's own records
         sink = open_sink(own, directory, name, late_possible=late_possible)
+        if directory is not None and not sink.writes:
+            findings.append(
+                Finding(
+                    "quarantine",
+                    f"quarantine files are written for CSV and Parquet; this {reader.format} file's rows were "
+                    "only counted",
+                    severity="warning",
+                )
+            )
         self.ledger.sinks.append((self.tally.rows, sink))
         return sink
 

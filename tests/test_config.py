@@ -207,7 +207,8 @@ def test_config_lists_every_setting_with_its_source(
 ) -> None:
     pyproject = write(
         "pyproject.toml",
-        '[tool.pipecheck]\nschemas = "contracts"\nformat = ["json"]\nfail_on = "warning"\n\n'
+        '[tool.pipecheck]\nschemas = "contracts"\nformat = ["json"]\nfail_on = "warning"\n'
+        'quarantine = {max_invalid = "1%"}\n\n'
         '[tool.pipecheck.files]\n"raw/*.csv" = "contracts/raw.yaml"\n',
     )
     monkeypatch.chdir(project)
@@ -222,6 +223,7 @@ def test_config_lists_every_setting_with_its_source(
         "max_examples": ("5", "default"),
         "fail_on": ("warning", str(pyproject)),
         "baselines": ("(none)", "default"),
+        "quarantine.max_invalid": ("1%", str(pyproject)),
     }
 
 

@@ -118,6 +118,10 @@ class CsvSink:
         self.invalid_parts: list[_InvalidPart] = []
         self.started = False
 
+    @property
+    def writes(self) -> bool:
+        return self.outputs is not None
+
     # ------------------------------------------------------------ streaming
 
     def _start(self) -> None:

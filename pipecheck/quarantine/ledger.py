@@ -40,6 +40,11 @@ class Taken:
 class Sink(Protocol):
     """Where one member file's records go: valid and invalid outputs, or nowhere (count only)."""
 
+    @property
+    def writes(self) -> bool:
+        """Whether it writes files (False: it only counts)."""
+        ...
+
     def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken: ...
 
     def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:

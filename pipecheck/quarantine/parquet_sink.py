@@ -54,6 +54,8 @@ class _Rows:
 
 
 class ParquetSink:
+    writes = True
+
     def __init__(self, path: Path, outputs: tuple[Path, Path], *, late_possible: bool) -> None:
         self.path = path
         self.outputs = outputs

@@ -43,6 +43,8 @@ def open_sink(reader: Reader, directory: Path | None, name: str, *, late_possibl
 class CountSink:
     """Counts the invalid rows of a file whose rows are not written (count only, JSON Lines)."""
 
+    writes = False
+
     def __init__(self, reader: Reader) -> None:
         self.reader = reader
 
