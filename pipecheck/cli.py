@@ -16,8 +16,8 @@ from typing import Annotated, ParamSpec, TypeVar
 import typer
 from typer import _click as click
 
-from pipecheck import __version__
 from pipecheck.errors import ExitCode, PipecheckError, UsageError
+from pipecheck.version import __version__
 
 app = typer.Typer(
     add_completion=False,

@@ -7,12 +7,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pipecheck import __version__
 from pipecheck.changes import BREAKING_POLICIES, BreakingPolicy, ContractDiff, DiffReport
 from pipecheck.contract.diff import diff_contracts, locate
 from pipecheck.contract.loader import Positions, contract_text, load_located, parse_located
 from pipecheck.contract.model import Contract
 from pipecheck.errors import UsageError
+from pipecheck.version import __version__
 
 GIT_TIMEOUT = 60
 

@@ -72,6 +72,41 @@ def validate_file(
     scratch: Scratch | None = None,
 ) -> FileReport:
     """Validate one file, or a directory as one dataset; unreadable data becomes a finding, never an exception."""
+
+    def read(run: _Pass) -> None:
+        if path.is_dir():
+            _read_dataset(path, run)
+        else:
+            run.member(path, None)
+
+    return _validated(read, path, display, compiled, contract_path, options, scratch)
+
+
+def validate_reader(
+    reader: Reader,
+    display: str,
+    compiled: CompiledContract,
+    contract_path: str,
+    options: Options,
+    scratch: Scratch | None = None,
+) -> FileReport:
+    """Validate data the caller opened (an in-memory frame: readers/frame.py) as a file is validated."""
+
+    def read(run: _Pass) -> None:
+        run.take(lambda: reader, None)
+
+    return _validated(read, None, display, compiled, contract_path, options, scratch)
+
+
+def _validated(
+    read: Callable[[_Pass], None],
+    path: Path | None,
+    display: str,
+    compiled: CompiledContract,
+    contract_path: str,
+    options: Options,
+    scratch: Scratch | None,
+) -> FileReport:
     started = time.perf_counter()
     report = FileReport(path=display, contract=contract_path, contract_name=compiled.name, fail_on=options.fail_on)
     own_scratch = scratch is None
@@ -79,10 +114,7 @@ def validate_file(
     run = _Pass(compiled, options, report, scratch)
     run.path = path
     try:
-        if path.is_dir():
-            _read_dataset(path, run)
-        else:
-            run.member(path, None)
+        read(run)
         run.finish()
     except UnreadableFile as exc:  # a directory with no data files
         report.findings.append(Finding("unreadable", exc.message))
@@ -139,10 +171,15 @@ class _Pass:
 
     def member(self, path: Path, member: Member | None) -> None:
         """Read and check one file (or one member of a dataset); its failures become its findings."""
+        self.take(lambda: open_reader(path, self._read_options(path, member)), member)
+        self.done_bytes += _size(path)
+
+    def take(self, opening: Callable[[], Reader], member: Member | None) -> None:
+        """Read and check the data of the reader `opening` returns; its failures become its findings."""
         source = member.source if member else ""
         findings: list[Finding] = []
         try:
-            reader = _contained(lambda: open_reader(path, self._read_options(path, member)), "the file")
+            reader = _contained(opening, "the file")
             try:
                 self.report.file_format = self.report.file_format or reader.format
                 findings = self._check_member(reader, member)
@@ -156,7 +193,6 @@ class _Pass:
             self.report.file_format = self.report.file_format or exc.file_format
             findings = [Finding("unreadable", exc.message, examples=[Example(line=exc.line)] if exc.line else [])]
         self.found += [(source, finding) for finding in findings]
-        self.done_bytes += _size(path)
 
     def _read_options(self, path: Path, member: Member | None) -> ReadOptions:
         dialect = self.compiled.contract.csv

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -283,3 +284,7 @@ class RunReport:
             "files": [f.to_dict() for f in self.files],
             "skipped": list(self.skipped),
         }
+
+    def to_json(self) -> str:
+        """The report as `pipecheck validate --format json` prints it."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"

@@ -11,18 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipecheck import __version__
 from pipecheck.compile import CompiledContract, compile_contract
 from pipecheck.config import Settings, contract_paths, glob_matches, relative_to_root
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageError
 from pipecheck.findings import FileReport, RunReport, Severity
+from pipecheck.version import __version__
 
 if TYPE_CHECKING:
     from pipecheck.engine import Options, ProgressSink
     from pipecheck.profile_format import Profile
     from pipecheck.quarantine import Keep, MaxInvalid
+    from pipecheck.readers.base import Reader
     from pipecheck.scratch import Scratch
 
 
@@ -38,6 +39,7 @@ class Request:
     on_file: Callable[[FileReport], None] | None = None  # each file's report as it is known, in input order
     contracts_changed: bool = False  # paths are contracts: validate the project's data files they govern
     baseline: Path | None = None  # a profile to compare every file with (else the contract's drift.baseline)
+    loaded: CompiledContract | None = None  # `contract`, already compiled (the Python API's load_contract)
     quarantine: Path | None = None  # write each file's valid and invalid rows into this directory
     max_invalid: str | None = None  # the tolerance of invalid rows (else the contract's, else the config's)
     keep: str = "first"  # of rows sharing a unique key: the first is valid, or none
@@ -99,7 +101,7 @@ class ContractCatalog:
 def _display(path: Path) -> str:
     try:
         return os.path.relpath(path)
-    except ValueError:
+    except (ValueError, OSError):  # another drive (Windows); a working directory that was removed
         return str(path)
 
 
@@ -115,6 +117,41 @@ def compile_runnable(contract: Contract, path: Path) -> CompiledContract:
         problem = ContractProblem(_display(path), 1, 1, "", f"the contract cannot run: {type(exc).__name__}: {reason}")
         raise ContractError([problem]) from None
     return compiled
+
+
+def load_runnable(path: Path) -> CompiledContract:
+    """A contract file loaded and compiled, once it has run (what the Python API's load_contract hands out)."""
+    return compile_runnable(load_contract(path, _display(path)), path)
+
+
+def run_reader(
+    reader: Reader,
+    name: str,
+    compiled: CompiledContract,
+    contract_path: Path,
+    *,
+    max_examples: int,
+    fail_on: Severity,
+    fail_fast: bool = False,
+    progress: ProgressSink | None = None,
+    max_invalid: str | None = None,
+) -> RunReport:
+    """Validate data the caller opened (the Python API's in-memory frame), reported as `run` reports a
+    file: with its tolerance (`max_invalid`, else the contract's), its rows counted, never written."""
+    from pipecheck.engine import Options, validate_reader
+    from pipecheck.quarantine import QuarantineOptions
+    from pipecheck.rules import descriptions
+
+    tolerance = _tolerance(max_invalid, compiled, contract_path, None)
+    options = Options(
+        max_examples=max_examples,
+        fail_fast=fail_fast,
+        fail_on=fail_on,
+        progress=progress,
+        quarantine=QuarantineOptions(None, tolerance) if tolerance is not None else None,
+    )
+    report = validate_reader(reader, name, compiled, _display(contract_path), options)
+    return RunReport(files=[report], version=__version__, fail_on=fail_on, descriptions=descriptions())
 
 
 def run(request: Request) -> RunReport:
@@ -148,6 +185,8 @@ def run(request: Request) -> RunReport:
             )
         plan.append((path, contract_path))
     compiled: dict[Path, CompiledContract] = {}
+    if request.loaded is not None and request.contract is not None:
+        compiled[request.contract] = request.loaded
     for _, contract_path in plan:
         if contract_path not in compiled:
             compiled[contract_path] = compile_runnable(catalog.load(contract_path), contract_path)
@@ -198,20 +237,29 @@ def run(request: Request) -> RunReport:
 
 def _tolerances(request: Request, settings: Settings, compiled: dict[Path, CompiledContract]) -> dict[Path, MaxInvalid]:
     """Each contract's --max-invalid: the command line's, else the contract's, else the config's."""
-    from pipecheck.quarantine import MaxInvalid
 
     out: dict[Path, MaxInvalid] = {}
     for path, contract in compiled.items():
-        own = contract.contract.quarantine.max_invalid
-        if request.max_invalid is not None:
-            out[path] = MaxInvalid.parse(request.max_invalid)
-        elif own is not None:
-            out[path] = MaxInvalid.parse(str(own), f"{_display(path)}: quarantine.max_invalid")
-        elif settings.max_invalid is not None:
-            out[path] = MaxInvalid.parse(
-                settings.max_invalid, f"{settings.sources.get('quarantine')}: quarantine.max_invalid"
-            )
+        tolerance = _tolerance(request.max_invalid, contract, path, settings)
+        if tolerance is not None:
+            out[path] = tolerance
     return out
+
+
+def _tolerance(
+    given: str | None, compiled: CompiledContract, path: Path, settings: Settings | None
+) -> MaxInvalid | None:
+    """One contract's tolerance: the given one, else the contract's, else the config's."""
+    from pipecheck.quarantine import MaxInvalid
+
+    own = compiled.contract.quarantine.max_invalid
+    if given is not None:
+        return MaxInvalid.parse(given)
+    if own is not None:
+        return MaxInvalid.parse(str(own), f"{_display(path)}: quarantine.max_invalid")
+    if settings is not None and settings.max_invalid is not None:
+        return MaxInvalid.parse(settings.max_invalid, f"{settings.sources.get('quarantine')}: quarantine.max_invalid")
+    return None
 
 
 def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:

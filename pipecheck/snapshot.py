@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pipecheck import __version__
 from pipecheck.errors import UnreadableData, UsageError
 from pipecheck.findings import FileReport
 from pipecheck.profile import FileProfile, build_profile
 from pipecheck.profile_format import Profile
 from pipecheck.runner import ContractCatalog, Request, compile_runnable, expand_paths
+from pipecheck.version import __version__
 
 # A file whose read ended early has no whole profile: these findings say it did.
 _INCOMPLETE = ("unreadable", "limit")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -45,3 +47,31 @@ def test_readme_sample_output_matches_a_real_run(command: str, shown: str) -> No
     if expected and expected[-1] == "...":
         expected, actual = expected[:-1], actual[: len(expected) - 1]
     assert actual == expected, "\n".join(_stable(result.stdout))
+
+
+# The "Use from Python" section: a python block, then the block of what it prints.
+PYTHON_BLOCK = re.compile(r"^## Use from Python\n.*?^```python\n(.*?)^```\n\n```\n(.*?)^```", re.MULTILINE | re.DOTALL)
+
+
+def test_the_readme_python_task_runs_and_prints_what_is_shown() -> None:
+    found = PYTHON_BLOCK.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found is not None, "README.md has a 'Use from Python' section with a python block and its output"
+    code, shown = found.groups()
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert result.stdout == shown
+
+
+def test_the_readme_python_task_raises_on_bad_data_and_returns_the_path_of_good_data(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    found = PYTHON_BLOCK.search((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert found is not None
+    monkeypatch.chdir(ROOT)
+    namespace: dict[str, object] = {}
+    exec(found.group(1).split("\n\n\ncheck_orders(")[0], namespace)  # the definitions, not the calls
+    task, violation = namespace["check_orders"], namespace["ContractViolation"]
+    assert callable(task) and isinstance(violation, type)
+    assert task("sample_data/orders.parquet") == "sample_data/orders.parquet"
+    with pytest.raises(violation, match=r"^sample_data/orders_bad\.csv: 13 findings fail"):
+        task("sample_data/orders_bad.csv")

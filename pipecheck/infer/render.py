@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from pipecheck import __version__
 from pipecheck.infer.decide import ColumnDraft
+from pipecheck.version import __version__
 
 _WIDE = 1 << 30  # never fold a line
 MAX_LISTED_FILES = 5

@@ -116,7 +116,7 @@ def _slices(
     import pyarrow.parquet as pq
 
     largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0)
-    instead = _polars_cannot_take(schema)
+    instead = polars_cannot_take(schema)
     if largest <= LARGE_ROW_GROUP and not instead:
         scan = pl.scan_parquet(file)
         selected = scan.select([pl.nth(p).alias(out) for out, p in positions.items()] or [pl.nth(0)])
@@ -137,7 +137,7 @@ def _slices(
         yield frame.rename(dict(zip(frame.columns, outputs, strict=True)))
 
 
-def _polars_cannot_take(schema: pa.Schema) -> dict[str, pa.DataType]:
+def polars_cannot_take(schema: pa.Schema) -> dict[str, pa.DataType]:
     """Columns polars cannot take from Arrow, and the Arrow type each is read as instead: a zone polars
     cannot name (a fixed offset such as +05:45, 'Z') as UTC, the same instants; decimal256 as its text,
     which the text rules read exactly. polars' Parquet scan panics on the whole file for either
