@@ -109,9 +109,13 @@ def test_a_csv_file_validates_against_the_contract_inferred_from_it(
         folder = Path(tmp)
         data = folder / "data.csv"
         with data.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n")
-            writer.writerow(names)
-            writer.writerows(body)
+            terminator = "\r\n" if crlf else "\n"
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator=terminator)
+            # the csv module leaves a lone CR unquoted under an LF terminator, though a lone CR ends
+            # a record for every reader (its own included): such rows are quoted whole
+            quoting = csv.writer(handle, delimiter=delimiter, lineterminator=terminator, quoting=csv.QUOTE_ALL)
+            for row in [names, *body]:
+                (quoting if any("\r" in value for value in row) else writer).writerow(row)
         _infer_and_validate(folder, data)
 
 
