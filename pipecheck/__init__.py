@@ -22,15 +22,17 @@ __all__ = [
     "Finding",
     "LoadedContract",
     "PipecheckError",
+    "Quarantine",
     "RunReport",
     "UsageError",
     "__version__",
     "load_contract",
+    "quarantine",
     "validate",
     "validate_frame",
 ]
 
-# Public name -> the module defining it (quarantine joins these, from pipecheck.api: issue #16).
+# Public name -> the module defining it.
 _HOMES = {
     "ConfigError": "pipecheck.errors",
     "ContractError": "pipecheck.errors",
@@ -40,16 +42,18 @@ _HOMES = {
     "FileReport": "pipecheck.findings",
     "Finding": "pipecheck.findings",
     "RunReport": "pipecheck.findings",
+    "Quarantine": "pipecheck.findings",
     "LoadedContract": "pipecheck.api",
     "load_contract": "pipecheck.api",
+    "quarantine": "pipecheck.api",
     "validate": "pipecheck.api",
     "validate_frame": "pipecheck.api",
 }
 
 if TYPE_CHECKING:
-    from pipecheck.api import LoadedContract, load_contract, validate, validate_frame
+    from pipecheck.api import LoadedContract, load_contract, quarantine, validate, validate_frame
     from pipecheck.errors import ConfigError, ContractError, PipecheckError, UsageError
-    from pipecheck.findings import Example, FileReport, Finding, RunReport
+    from pipecheck.findings import Example, FileReport, Finding, Quarantine, RunReport
 else:
 
     def __getattr__(name: str) -> object:

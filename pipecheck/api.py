@@ -92,6 +92,80 @@ def validate(
     finding in the report. Raises UsageError (missing paths, a file no contract matches, bad
     arguments), ConfigError or ContractError; `report.to_json()` is the CLI's `--format json`.
     """
+    return _run(
+        paths,
+        contract,
+        project=project,
+        schemas=schemas,
+        max_examples=max_examples,
+        fail_on=fail_on,
+        fail_fast=fail_fast,
+        skip_unmatched=skip_unmatched,
+        jobs=jobs,
+        baseline=baseline,
+        max_invalid=max_invalid,
+        progress=progress,
+    )
+
+
+def quarantine(
+    paths: StrPath | Iterable[StrPath],
+    contract: LoadedContract | StrPath | None = None,
+    *,
+    out_dir: StrPath,
+    max_invalid: str | int | None = None,
+    keep: Literal["first", "none"] = "first",
+    project: StrPath | None = None,
+    schemas: StrPath | None = None,
+    max_examples: int | None = None,
+    skip_unmatched: bool = False,
+    jobs: int = 0,
+    progress: ProgressCallback | None = None,
+) -> RunReport:
+    """Validate files as `validate` does and split each into `out_dir`: X.valid.ext (the rows that
+    hold every error rule, as the input has them) and X.invalid.ext (the others, with their row,
+    line and failed rules), or X.rejected.ext when the file as a whole fails (see the README's
+    "Quarantining bad rows"). Each file report's `quarantine` has the paths and counts;
+    `report.ok` says every file is within `max_invalid` (100 rows, or "0.5%"; else the contract's
+    or the config's; without one, that no row is invalid) and none was rejected. `keep`: of rows
+    sharing a unique key, the first is valid, or none. Outputs appear whole or not at all.
+    """
+    if keep not in ("first", "none"):
+        raise UsageError(f"keep: expected 'first' or 'none', got {keep!r}")
+    if not isinstance(out_dir, str | os.PathLike):
+        raise UsageError(f"out_dir: expected a path, got {type(out_dir).__name__}")
+    return _run(
+        paths,
+        contract,
+        project=project,
+        schemas=schemas,
+        max_examples=max_examples,
+        skip_unmatched=skip_unmatched,
+        jobs=jobs,
+        max_invalid=max_invalid,
+        progress=progress,
+        out_dir=Path(os.fspath(out_dir)).absolute(),
+        keep=keep,
+    )
+
+
+def _run(
+    paths: StrPath | Iterable[StrPath],
+    contract: LoadedContract | StrPath | None,
+    *,
+    project: StrPath | None = None,
+    schemas: StrPath | None = None,
+    max_examples: int | None = None,
+    fail_on: Literal["error", "warning"] | None = None,
+    fail_fast: bool = False,
+    skip_unmatched: bool = False,
+    jobs: int = 0,
+    baseline: StrPath | None = None,
+    max_invalid: str | int | None = None,
+    progress: ProgressCallback | None = None,
+    out_dir: Path | None = None,
+    keep: str = "first",
+) -> RunReport:
     from pipecheck.runner import Request, run
 
     given = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
@@ -126,6 +200,8 @@ def validate(
             baseline=_path_or_none(baseline),
             max_invalid=_tolerance_text(max_invalid),
             loaded=loaded._compiled if loaded is not None else None,
+            quarantine=out_dir,
+            keep=keep,
         )
     )
 
@@ -185,10 +261,6 @@ def validate_frame(
         progress=progress,
         max_invalid=_tolerance_text(max_invalid),
     )
-
-
-# quarantine(paths, contract, *, out_dir, max_invalid) -> its result: issue #16 adds it here, on the
-# engine's per-row verdicts, and names it in pipecheck.__all__.
 
 
 def _check_options(max_examples: int | None, fail_on: str | None, jobs: int) -> None:
