@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,8 @@ class _Final:
         name = codecs.lookup(encoding).name
         self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)()
         self.decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # pieces may split a character
+        # bytes may go to the file as they are (the kernel copies them: _Sequential.copy_to)
+        self.plain = self.encoder is None and self.stream is self.pending.handle and hasattr(os, "copy_file_range")
         if bom:
             self.stream.write(codecs.BOM_UTF8)
 
@@ -307,14 +310,14 @@ class CsvSink:
                 )
                 earlier = _EarlierInvalid(self.invalid_parts, self.invalid.size, late_ordinals, bool(strip))
                 for start, end, ordinal in self._late_spans(late_ordinals):
-                    valid.write(valid_src.read_to(start))
+                    valid_src.copy_to(start, valid)
                     text = valid_src.read_to(end)
                     place = places.get(ordinal)
                     row = place.row if place is not None else ordinal + 1
                     earlier.copy_before(row, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
                     line = "" if place is None or place.line is None else str(place.line)
                     invalid.write(self._fields((str(row), line, late_labels[ordinal])) + text)
-                valid.write(valid_src.read_to(None))
+                valid_src.copy_to(None, valid)
                 earlier.copy_before(None, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
             valid.commit()
             invalid.commit()
@@ -398,7 +401,7 @@ class _EarlierInvalid:
             upto = min(int(pending), stop)
             if upto > self.next:  # records as they are, in one piece
                 source.read_to(int(self.starts[self.next]))
-                out.write(source.read_to(int(self.ends[upto - 1])))
+                source.copy_to(int(self.ends[upto - 1]), out)
                 self.next = upto
                 continue
             k = self.next
@@ -413,13 +416,34 @@ class _Sequential:
     """A file read front to back by offsets."""
 
     def __init__(self, handle: IO[bytes]) -> None:
-        self.handle = handle
+        self.fd = handle.fileno()
+        self.size = os.fstat(self.fd).st_size
         self.at = 0
 
     def read_to(self, offset: int | None) -> bytes:
-        data = self.handle.read() if offset is None else self.handle.read(max(0, offset - self.at))
+        end = self.size if offset is None else min(offset, self.size)
+        data = os.pread(self.fd, max(0, end - self.at), self.at) if end > self.at else b""
         self.at += len(data)
         return data
+
+    def copy_to(self, offset: int | None, out: _Final) -> None:
+        """The bytes up to `offset` (None: the end) into `out`: by the kernel where `out` takes
+        them as they are (UTF-8, uncompressed), without passing through Python."""
+        end = self.size if offset is None else min(offset, self.size)
+        if end <= self.at:
+            return
+        if out.plain:
+            out.stream.flush()
+            target = out.stream.fileno()
+            while self.at < end:
+                copied = os.copy_file_range(self.fd, target, end - self.at, self.at)
+                if copied <= 0:
+                    break
+                self.at += copied
+            if self.at >= end:
+                return
+        while self.at < end:
+            out.write(self.read_to(min(end, self.at + (8 << 20))))
 
 
 def _records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
