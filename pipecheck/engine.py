@@ -25,8 +25,8 @@ from pipecheck.findings import Example, FileReport, Finding, Severity, Tolerated
 from pipecheck.header import HeaderMatch, match_header
 from pipecheck.profile import FileProfile, ProfilePart
 from pipecheck.profile_format import SchemaColumn
-from pipecheck.quarantine import QuarantineOptions
-from pipecheck.quarantine.ledger import Ledger, Sink
+from pipecheck.quarantining import QuarantineOptions
+from pipecheck.quarantining.ledger import Ledger, Sink
 from pipecheck.readers import LimitExceeded, UnreadableFile
 from pipecheck.readers.base import Place, Reader, ReadOptions, Work
 from pipecheck.readers.dataset import Member, PartitionedReader
@@ -256,7 +256,7 @@ class _Pass:
     def _sink(self, reader: Reader, member: Member | None, findings: list[Finding]) -> Sink:
         """Where the member's records go: its quarantine files, or nowhere (count only, or a file
         whose columns already decide it cannot be split)."""
-        from pipecheck.quarantine.sinks import open_sink
+        from pipecheck.quarantining.sinks import open_sink
 
         assert self.ledger is not None
         options = self.ledger.options
@@ -341,7 +341,7 @@ class _Pass:
         """The file's rows judged: its quarantine files committed (or the file rejected), its counts reported."""
         import polars as pl
 
-        from pipecheck.quarantine.sinks import reject
+        from pipecheck.quarantining.sinks import reject
 
         assert self.ledger is not None
         report, compiled = self.report, self.compiled

@@ -22,7 +22,7 @@ from pipecheck.version import __version__
 if TYPE_CHECKING:
     from pipecheck.engine import Options, ProgressSink
     from pipecheck.profile_format import Profile
-    from pipecheck.quarantine import Keep, MaxInvalid
+    from pipecheck.quarantining import Keep, MaxInvalid
     from pipecheck.readers.base import Reader
     from pipecheck.scratch import Scratch
 
@@ -139,7 +139,7 @@ def run_reader(
     """Validate data the caller opened (the Python API's in-memory frame), reported as `run` reports a
     file: with its tolerance (`max_invalid`, else the contract's), its rows counted, never written."""
     from pipecheck.engine import Options, validate_reader
-    from pipecheck.quarantine import QuarantineOptions
+    from pipecheck.quarantining import QuarantineOptions
     from pipecheck.rules import descriptions
 
     tolerance = _tolerance(max_invalid, compiled, contract_path, None)
@@ -205,7 +205,7 @@ def run(request: Request) -> RunReport:
             path, contract_path = item
             own = options
             if request.quarantine is not None or contract_path in tolerances:
-                from pipecheck.quarantine import QuarantineOptions
+                from pipecheck.quarantining import QuarantineOptions
 
                 keep: Keep = "none" if request.keep == "none" else "first"
                 settled = QuarantineOptions(request.quarantine, tolerances.get(contract_path), keep)
@@ -250,7 +250,7 @@ def _tolerance(
     given: str | None, compiled: CompiledContract, path: Path, settings: Settings | None
 ) -> MaxInvalid | None:
     """One contract's tolerance: the given one, else the contract's, else the config's."""
-    from pipecheck.quarantine import MaxInvalid
+    from pipecheck.quarantining import MaxInvalid
 
     own = compiled.contract.quarantine.max_invalid
     if given is not None:
@@ -264,7 +264,7 @@ def _tolerance(
 
 def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
     """Before anything is read: the directory can hold the outputs, and no two inputs share a name there."""
-    from pipecheck.quarantine import split_name
+    from pipecheck.quarantining import split_name
 
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: --quarantine needs a directory; this is a file")

@@ -275,6 +275,8 @@ def test_public_names_are_listed_and_resolve() -> None:
         "load_contract",
         "validate",
         "validate_frame",
+        "quarantine",
+        "Quarantine",
         "LoadedContract",
         "RunReport",
         "FileReport",
@@ -316,3 +318,53 @@ def test_a_tolerance_is_the_cli_s_max_invalid(
     )
     assert _without_seconds(json.loads(report.to_json())) == _without_seconds(json.loads(cli.stdout))
     assert report.ok == (cli.exit_code == 0)
+
+
+def _quarantine_files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def test_quarantine_from_python_writes_what_the_cli_writes_and_reports_the_same(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project)
+    files = ["data/orders_bad.csv", "data/orders_ok.csv", "data/typed.parquet", "data/orders_gz.csv"]
+    cli = run_subprocess("validate", *files, "--quarantine", tmp_path / "cli", "--max-invalid", "50%", "-f", "json")
+    report = pipecheck.quarantine(files, out_dir=tmp_path / "api", max_invalid="50%")
+    assert cli.exit_code == (0 if report.ok else 1), cli.stderr
+    shown = json.loads(cli.stdout)
+    ours = json.loads(report.to_json())
+    for file in ours["files"] + shown["files"]:
+        file["seconds"] = 0
+        split = file["quarantine"]
+        for key in ("valid_path", "invalid_path", "rejected_path"):
+            split[key] = Path(split[key]).name if split[key] else None
+    assert ours == shown
+    assert _quarantine_files(tmp_path / "api") == _quarantine_files(tmp_path / "cli")
+    bad = report.files[0].quarantine
+    assert bad is not None and (bad.rows, bad.invalid) == (4, 4)  # a duplicate, a pattern, a type, an open quote
+    gz = report.files[3].quarantine
+    assert gz is not None and gz.rejected and gz.rejected_path is not None
+    assert Path(gz.rejected_path).read_bytes() == (project / "data/orders_gz.csv").read_bytes()
+
+
+def test_the_quarantine_function_is_not_shadowed_by_the_package_doing_the_work(project: Path, tmp_path: Path) -> None:
+    pipecheck.validate(project / "data/orders_ok.csv", project / "schemas/orders.yaml", max_invalid=1)
+    assert callable(pipecheck.quarantine)
+    report = pipecheck.quarantine(project / "data/orders_ok.csv", project / "schemas/orders.yaml", out_dir=tmp_path)
+    assert report.ok and report.files[0].quarantine is not None
+    assert (tmp_path / "orders_ok.valid.csv").read_bytes() == (project / "data/orders_ok.csv").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"keep": "last"}, "keep: expected 'first' or 'none'"),
+        ({"max_invalid": "lots"}, "expected a number of rows"),
+        ({"out_dir": 3}, "out_dir: expected a path"),
+    ],
+)
+def test_quarantine_arguments_are_usage_errors(project: Path, arguments: dict[str, Any], message: str) -> None:
+    call: dict[str, Any] = {"out_dir": project / "q", **arguments}
+    with pytest.raises(pipecheck.UsageError, match=message):
+        pipecheck.quarantine(project / "data/orders_ok.csv", project / "schemas/orders.yaml", **call)

@@ -7,9 +7,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from pipecheck.quarantine import Outputs
-from pipecheck.quarantine.files import copy_whole, write_whole
-from pipecheck.quarantine.ledger import Sink, Taken, label_counts
+from pipecheck.quarantining import Outputs
+from pipecheck.quarantining.files import copy_whole, write_whole
+from pipecheck.quarantining.ledger import Sink, Taken, label_counts
 
 if TYPE_CHECKING:
     import polars as pl
@@ -26,13 +26,13 @@ def open_sink(reader: Reader, directory: Path | None, name: str, *, late_possibl
     if outputs is not None:
         outputs.valid.parent.mkdir(parents=True, exist_ok=True)
     if reader.format.startswith("csv"):
-        from pipecheck.quarantine.csv_sink import CsvSink
+        from pipecheck.quarantining.csv_sink import CsvSink
 
         return CsvSink(
             cast(CsvReader, reader), (outputs.valid, outputs.invalid) if outputs else None, late_possible=late_possible
         )
     if reader.format == "parquet" and outputs is not None:
-        from pipecheck.quarantine.parquet_sink import ParquetSink
+        from pipecheck.quarantining.parquet_sink import ParquetSink
 
         path = getattr(reader, "path", None)
         assert isinstance(path, Path)
@@ -75,7 +75,7 @@ def reject(source: Path, directory: Path, file_format: str, reasons: list[str]) 
         _copy_tree(source, copied)
     else:
         copy_whole(source, copied)
-    why = {"file": str(source), "rejected": str(copied), "reasons": reasons}
+    why = {"file": str(source), "rejected": copied.name, "reasons": reasons}  # the copy beside this file
     write_whole(outputs.rejected_json, (json.dumps(why, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return str(copied)
 

@@ -9,8 +9,8 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipecheck.quarantine.files import PendingFile
-from pipecheck.quarantine.ledger import Taken, label_counts
+from pipecheck.quarantining.files import PendingFile
+from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
     import polars as pl

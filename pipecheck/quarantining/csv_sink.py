@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pipecheck.quarantine.files import PendingFile, compressed_writer
-from pipecheck.quarantine.ledger import Taken, label_counts
+from pipecheck.quarantining.files import PendingFile, compressed_writer
+from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
     import numpy as np

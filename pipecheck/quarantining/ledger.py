@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from pipecheck.checking import RowFailures
-    from pipecheck.quarantine import QuarantineOptions
+    from pipecheck.quarantining import QuarantineOptions
     from pipecheck.readers.base import Checkpoint, Work
 
     Ordinals = npt.NDArray[np.int64]
