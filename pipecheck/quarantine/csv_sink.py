@@ -175,7 +175,12 @@ class CsvSink:
 
         assert self.valid is not None and self.invalid is not None
         data, starts, ends = records.data, records.starts, records.ends
-        edges = np.flatnonzero(np.diff(np.concatenate(([1], bad, [1])).astype(np.int8)))  # valid runs [a, b)
+        # runs [a, b) of valid records with nothing between them: blank (or comment) lines are no records
+        apart = np.ones(len(bad) + 1, dtype=bool)
+        apart[1:-1] = starts[1:] != ends[:-1]
+        begins = ~bad & (apart[:-1] | np.concatenate(([True], bad[:-1])))
+        stops = ~bad & (apart[1:] | np.concatenate((bad[1:], [True])))
+        edges = np.ravel(np.column_stack((np.flatnonzero(begins), np.flatnonzero(stops) + 1)))
         base_offset = self.valid.size
         moved: list[Any] = []
         for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
