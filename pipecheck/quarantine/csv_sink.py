@@ -390,12 +390,14 @@ def _records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
 
 def _starts_with_bom(reader: CsvReader) -> bool:
     """Whether the input's bytes begin with a UTF-8 BOM (its outputs keep it)."""
-    if reader.compression is not None or reader.opened is not None:
+    from pipecheck.readers.source import open_binary
+
+    if reader.opened is not None:
         return False
     if not codecs.lookup(reader.dialect.encoding).name.startswith("utf-8"):
         return False
     try:
-        with reader.path.open("rb") as handle:
+        with open_binary(reader.path, reader.compression) as handle:  # a compressed file's BOM is inside
             return handle.read(3) == codecs.BOM_UTF8
-    except OSError:
+    except (OSError, EOFError, ValueError):
         return False
