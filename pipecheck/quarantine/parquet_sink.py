@@ -27,10 +27,12 @@ READ_ROWS = 64 * 1024
 class _Rows:
     """The input's rows in order, any number at a time, whatever its batches' sizes."""
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
         import pyarrow.parquet as pq
 
         self.file = pq.ParquetFile(path)
+        self.schema = schema  # the columns read: the input's less its _pipecheck_* ones
+        columns = schema.names
         self.batches: Iterator[pa.RecordBatch] = self.file.iter_batches(batch_size=READ_ROWS, columns=columns)
         self.held: list[pa.RecordBatch] = []
         self.held_rows = 0
@@ -44,9 +46,9 @@ class _Rows:
                 break
             self.held.append(batch)
             self.held_rows += batch.num_rows
-        table = pa.Table.from_batches(self.held, schema=self.file.schema_arrow) if self.held else None
+        table = pa.Table.from_batches(self.held, schema=self.schema) if self.held else None
         if table is None:
-            return self.file.schema_arrow.empty_table()
+            return self.schema.empty_table()
         taken, rest = table.slice(0, rows), table.slice(rows)
         self.held = rest.to_batches()
         self.held_rows = rest.num_rows
@@ -71,7 +73,7 @@ class ParquetSink:
         stored = pq.read_schema(self.path)
         kept = [f for f in stored if not f.name.startswith("_pipecheck_")]
         self.schema = pa.schema(kept, metadata=stored.metadata)
-        self.rows = _Rows(self.path, [f.name for f in kept])
+        self.rows = _Rows(self.path, self.schema)
         self.valid = self._writer(self.outputs[0], self.schema)
         self.invalid = self._writer(self.outputs[1], _invalid_schema(self.schema))
 
@@ -111,8 +113,9 @@ class ParquetSink:
         if self.rows is None:
             self._start()
         assert self.valid is not None and self.invalid is not None and self.schema is not None
-        for _, writer in (self.valid, self.invalid):
+        for pending, writer in (self.valid, self.invalid):
             writer.close()
+            pending.handle.flush()  # the footer, out of the file object's buffer: _rewrite reads the file
         if late.height or strip:
             self._rewrite(late, strip)
         else:
@@ -163,7 +166,9 @@ class ParquetSink:
             valid[0].commit()
             invalid[0].commit()
         except BaseException:
-            for pending, _ in (valid, invalid):
+            for pending, writer in (valid, invalid):
+                with contextlib.suppress(Exception):  # a half-written file is removed either way
+                    writer.close()
                 pending.discard()
             raise
         finally:
