@@ -117,6 +117,7 @@ class CsvSink:
         self.valid_parts: list[_ValidPart] = []
         self.invalid_parts: list[_InvalidPart] = []
         self.started = False
+        self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     # ------------------------------------------------------------ streaming
 
@@ -140,6 +141,7 @@ class CsvSink:
 
         if not self.started:
             self._start()
+        self.first = first
         records: RawRecords = work.raw_records()  # type: ignore[attr-defined]
         n = int(records.starts.size)
         checked_at = np.flatnonzero(records.checked)  # the record of each frame row
@@ -278,7 +280,8 @@ class CsvSink:
         try:
             late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
             late_labels: dict[int, str] = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
-            places = self.reader.locate(late_ordinals.tolist()) if late.height else {}
+            located = self.reader.locate((late_ordinals - self.first).tolist()) if late.height else {}
+            places = {ordinal + self.first: place for ordinal, place in located.items()}  # the reader counts its own
             with self.valid.pending.temp.open("rb") as valid_in, self.invalid.pending.temp.open("rb") as invalid_in:
                 valid_src, invalid_src = _Sequential(valid_in), _Sequential(invalid_in)
                 valid.write(valid_src.read_to(self.header_bytes))
@@ -291,7 +294,7 @@ class CsvSink:
                     valid.write(valid_src.read_to(start))
                     text = valid_src.read_to(end)
                     place = places.get(ordinal)
-                    row = place.row if place is not None else ordinal + 1
+                    row = place.row if place is not None else ordinal - self.first + 1
                     while nxt is not None and nxt[0] < row:
                         invalid.write(self._relabelled(nxt, late_labels, strip))
                         nxt = next(waiting, None)

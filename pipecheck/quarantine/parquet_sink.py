@@ -65,6 +65,7 @@ class ParquetSink:
         self.invalid: tuple[PendingFile, pq.ParquetWriter] | None = None
         self.valid_ordinals: list[Any] = []
         self.schema: pa.Schema | None = None
+        self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     def _start(self) -> None:
         import pyarrow as pa
@@ -97,13 +98,14 @@ class ParquetSink:
         labels = failures.labels.filter(definite).to_list()
         bad = np.zeros(table.num_rows, dtype=bool)
         bad[offsets] = True
+        self.first = first
         base = first + point.first_row
         self.valid[1].write_table(table.filter(pa.array(~bad)))
         if self.late_possible:
             self.valid_ordinals.append(np.flatnonzero(~bad).astype(np.int64) + base)
         if offsets.size:
             invalid = table.take(pa.array(offsets))
-            self.invalid[1].write_table(_with_prefix(invalid, (offsets + base + 1).tolist(), labels))
+            self.invalid[1].write_table(_with_prefix(invalid, (offsets + point.first_row + 1).tolist(), labels))
         return Taken(offsets + base, labels, 0)
 
     def unchecked_at_end(self) -> int:
@@ -149,12 +151,12 @@ class ParquetSink:
                 if is_late.any():
                     rows = these[is_late]
                     taken = pa.Table.from_batches([batch.filter(pa.array(is_late))])
-                    moved.append(_with_prefix(taken, (rows + 1).tolist(), [late_labels[int(o)] for o in rows]))
+                    moved.append(_with_prefix(taken, (rows - self.first + 1).tolist(), [late_labels[int(o)] for o in rows]))
             earlier = pq.read_table(first_invalid.temp)
             if strip or late_labels:
                 errors = [
                     [label for label in labels if label not in strip]
-                    + [x for x in late_labels.get(row - 1, "").split(";") if x and x not in labels]
+                    + [x for x in late_labels.get(row - 1 + self.first, "").split(";") if x and x not in labels]
                     for row, labels in zip(earlier[ROW].to_pylist(), earlier[ERRORS].to_pylist(), strict=True)
                 ]
                 earlier = earlier.set_column(1, ERRORS, pa.array(errors, pa.list_(pa.string())))

@@ -67,14 +67,16 @@ def reject(source: Path, directory: Path, file_format: str, reasons: list[str]) 
     """The input copied byte for byte to STEM.rejected.EXT, with STEM.rejected.json saying why."""
     outputs = Outputs.of(directory, source.name, file_format)
     outputs.rejected.parent.mkdir(parents=True, exist_ok=True)
+    copy = outputs.rejected
     if source.is_file():
-        copy_whole(source, outputs.rejected)
+        copy_whole(source, copy)
     elif source.is_dir():
         import shutil
 
-        if outputs.rejected.with_suffix("").exists():
-            shutil.rmtree(outputs.rejected.with_suffix(""))
-        shutil.copytree(source, outputs.rejected.with_suffix(""))
-    why = {"file": str(source), "rejected": str(outputs.rejected), "reasons": reasons}
+        copy = outputs.rejected.with_suffix("")  # a dataset is copied as a directory: DIR/X.rejected/
+        if copy.exists():
+            shutil.rmtree(copy)
+        shutil.copytree(source, copy)
+    why = {"file": str(source), "rejected": str(copy), "reasons": reasons}
     write_whole(outputs.rejected_json, (json.dumps(why, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
-    return str(outputs.rejected)
+    return str(copy)
