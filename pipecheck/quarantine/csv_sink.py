@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pipecheck.quarantine.files import PendingFile, compressed_writer
+from pipecheck.quarantine.files import PendingFile, commit_together, compressed_writer
 from pipecheck.quarantine.ledger import Taken
 
 if TYPE_CHECKING:
@@ -68,12 +68,14 @@ class _Final:
             data = self.encoder.encode(self.decoder.decode(data))
         self.stream.write(data)
 
-    def commit(self) -> None:
+    def ready(self) -> PendingFile:
+        """The output whole in its temp file, to be renamed (`commit_together`)."""
         if self.encoder is not None:
             self.stream.write(self.encoder.encode("", final=True))
         if self.stream is not self.pending.handle:
             self.stream.close()
-        self.pending.commit()
+        self.pending.ready()
+        return self.pending
 
     def discard(self) -> None:
         try:
@@ -241,8 +243,7 @@ class CsvSink:
         bom = _starts_with_bom(self.reader)
         as_is = self.reader.compression is None and codecs.lookup(d.encoding).name in ("utf-8", "utf-8-sig")
         if as_is and not bom and not late.height and not (strip and self.invalid_parts):
-            self.valid.pending.commit()
-            self.invalid.pending.commit()
+            commit_together(self.valid.pending, self.invalid.pending)
         else:
             self._rewrite(late, strip, bom)
         return str(self.outputs[0]), str(self.outputs[1])
@@ -252,19 +253,22 @@ class CsvSink:
         if late.height or (strip and self.invalid_parts):
             self._merge(late, strip, bom)
             return
-        for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
-            first.pending.handle.flush()
-            output = _Final(final, self.dialect.encoding, self.reader.compression, bom)
-            try:
+        outputs: list[_Final] = []
+        try:
+            for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
+                first.pending.handle.flush()
+                outputs.append(_Final(final, self.dialect.encoding, self.reader.compression, bom))
                 with first.pending.temp.open("rb") as source:
                     while chunk := source.read(1 << 20):
-                        output.write(chunk)
-                output.commit()
-            except BaseException:
+                        outputs[-1].write(chunk)
+            commit_together(*(output.ready() for output in outputs))
+        except BaseException:
+            for output in outputs:
                 output.discard()
-                raise
-            finally:
-                first.pending.discard()
+            raise
+        finally:
+            self.valid.pending.discard()
+            self.invalid.pending.discard()
 
     def _merge(self, late: pl.DataFrame, strip: Collection[str], bom: bool) -> None:
         """Both outputs once more, in the input's encoding and compression: the late rows moved out
@@ -304,8 +308,7 @@ class CsvSink:
                 while nxt is not None:
                     invalid.write(self._relabelled(nxt, late_labels, strip))
                     nxt = next(waiting, None)
-            valid.commit()
-            invalid.commit()
+            commit_together(valid.ready(), invalid.ready())
         except BaseException:
             valid.discard()
             invalid.discard()

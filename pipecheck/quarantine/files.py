@@ -4,13 +4,17 @@ name, renamed when the file is done, removed on every other exit (Ctrl-C, SIGTER
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
+
+from pipecheck.errors import UsageError
 
 
 def umask() -> int:
@@ -29,18 +33,46 @@ class PendingFile:
         self.temp = Path(name)
         self.handle: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
 
-    def commit(self) -> None:
-        """The file under its final name (replacing an older one in one step)."""
+    def ready(self) -> None:
+        """Everything written on disk (where a full disk shows), not yet under its final name."""
         if not self.handle.closed:  # a zstd stream closes the file it wrote into
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
+
+    def commit(self) -> None:
+        """The file under its final name (replacing an older one in one step)."""
+        self.ready()
         os.replace(self.temp, self.final)
 
     def discard(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
-        self.temp.unlink(missing_ok=True)
+        try:
+            if not self.handle.closed:
+                with contextlib.suppress(OSError):  # closing flushes: a full disk fails again, and again
+                    self.handle.close()
+        finally:
+            self.temp.unlink(missing_ok=True)
+
+
+def commit_together(*files: PendingFile) -> None:
+    """Both outputs of a file renamed only once each is whole on disk: never a valid one alone."""
+    for pending in files:
+        pending.ready()
+    for pending in files:
+        os.replace(pending.temp, pending.final)
+
+
+@contextlib.contextmanager
+def writing(directory: Path | None) -> Iterator[None]:
+    """A failure to write quarantine files (a full disk, a directory made read-only) as one line."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or directory or "quarantine"
+        raise UsageError(
+            f"{where}: cannot write quarantine files: {exc.strerror or exc}",
+            hint="free some space, or give --quarantine a directory on another disk",
+        ) from None
 
 
 def compressed_writer(raw: IO[bytes], compression: str | None) -> IO[bytes]:

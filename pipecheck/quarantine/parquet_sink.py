@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipecheck.quarantine.files import PendingFile
+from pipecheck.quarantine.files import PendingFile, commit_together
 from pipecheck.quarantine.ledger import Taken
 
 if TYPE_CHECKING:
@@ -121,8 +121,7 @@ class ParquetSink:
         if late.height or strip:
             self._rewrite(late, strip)
         else:
-            self.valid[0].commit()
-            self.invalid[0].commit()
+            commit_together(self.valid[0], self.invalid[0])
         return str(self.outputs[0]), str(self.outputs[1])
 
     def _rewrite(self, late: pl.DataFrame, strip: Collection[str]) -> None:
@@ -151,7 +150,9 @@ class ParquetSink:
                 if is_late.any():
                     rows = these[is_late]
                     taken = pa.Table.from_batches([batch.filter(pa.array(is_late))])
-                    moved.append(_with_prefix(taken, (rows - self.first + 1).tolist(), [late_labels[int(o)] for o in rows]))
+                    moved.append(
+                        _with_prefix(taken, (rows - self.first + 1).tolist(), [late_labels[int(o)] for o in rows])
+                    )
             earlier = pq.read_table(first_invalid.temp)
             if strip or late_labels:
                 errors = [
@@ -165,8 +166,7 @@ class ParquetSink:
             invalid[1].write_table(merged)
             for _, writer in (valid, invalid):
                 writer.close()
-            valid[0].commit()
-            invalid[0].commit()
+            commit_together(valid[0], invalid[0])
         except BaseException:
             for pending, writer in (valid, invalid):
                 with contextlib.suppress(Exception):  # a half-written file is removed either way

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from pipecheck.quarantine import Outputs
-from pipecheck.quarantine.files import copy_whole, write_whole
+from pipecheck.quarantine.files import copy_whole, write_whole, writing
 from pipecheck.quarantine.ledger import Sink, Taken
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ def open_sink(reader: Reader, directory: Path | None, name: str, *, late_possibl
 
     outputs = Outputs.of(directory, name, reader.format) if directory is not None else None
     if outputs is not None:
-        outputs.valid.parent.mkdir(parents=True, exist_ok=True)
+        with writing(directory):
+            outputs.valid.parent.mkdir(parents=True, exist_ok=True)
     if reader.format.startswith("csv"):
         from pipecheck.quarantine.csv_sink import CsvSink
 
@@ -65,6 +66,11 @@ class CountSink:
 
 def reject(source: Path, directory: Path, file_format: str, reasons: list[str]) -> str | None:
     """The input copied byte for byte to STEM.rejected.EXT, with STEM.rejected.json saying why."""
+    with writing(directory):
+        return _reject(source, directory, file_format, reasons)
+
+
+def _reject(source: Path, directory: Path, file_format: str, reasons: list[str]) -> str | None:
     outputs = Outputs.of(directory, source.name, file_format)
     outputs.rejected.parent.mkdir(parents=True, exist_ok=True)
     copy = outputs.rejected

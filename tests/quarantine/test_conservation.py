@@ -83,7 +83,7 @@ def messy_csv(draw: st.DrawFn) -> tuple[str, str, int]:
         values = [rng.choice(pool) for pool in (IDS, NS, SS, ES, WS)]
         if kind < 0.18:  # too few or too many fields
             width = rng.choice([2, 3, 4, 6])
-            values = (values + [rng.choice(ES)])[:width] if width > 5 else values[:width]
+            values = [*values, rng.choice(ES)][:width] if width > 5 else values[:width]
         lines.append(delimiter.join(field(v, delimiter, rng) for v in values))
     bom = "\ufeff" if draw(st.booleans()) else ""
     text = bom + newline.join(lines) + (newline if draw(st.booleans()) else "")

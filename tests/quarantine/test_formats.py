@@ -119,7 +119,8 @@ def test_malformed_records_keep_their_raw_text(quarantined: Callable[..., Quaran
     data = 'a,b\né,1\n"x y",3,extra\nx\nx,4'.encode()
     run = quarantined(contract(), data)
     assert run.outputs["in.valid.csv"] == "a,b\né,1\nx,4\n".encode()
-    assert run.outputs["in.invalid.csv"] == (
-        PREFIX + 'a,b\n2,3,_record:malformed,"x y",3,extra\n3,4,_record:malformed,x\n'
-    ).encode()
+    assert (
+        run.outputs["in.invalid.csv"]
+        == (PREFIX + 'a,b\n2,3,_record:malformed,"x y",3,extra\n3,4,_record:malformed,x\n').encode()
+    )
     assert run.quarantine["reasons"] == {"_record:malformed": 2}

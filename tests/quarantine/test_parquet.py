@@ -37,7 +37,9 @@ def _split(table: pa.Table, labels: dict[int, list[str]]) -> tuple[pa.Table, pa.
     rows = sorted(labels)
     invalid = table.filter(pa.array(bad))
     invalid = invalid.add_column(0, "_pipecheck_errors", pa.array([labels[r] for r in rows], pa.list_(pa.string())))
-    invalid = invalid.add_column(0, pa.field("_pipecheck_row", pa.int64(), nullable=False), pa.array([r + 1 for r in rows]))
+    invalid = invalid.add_column(
+        0, pa.field("_pipecheck_row", pa.int64(), nullable=False), pa.array([r + 1 for r in rows])
+    )
     return table.filter(pa.array(~bad)), invalid
 
 
@@ -53,7 +55,11 @@ def test_many_row_groups_and_batches_split_row_by_row_with_late_duplicates_moved
     s[[7, 150_000, 250_000]] = "z"
     f = pa.array([None if i % 7 == 0 else i / 2 for i in range(n)], pa.float64())
     schema = pa.schema(
-        [pa.field("id", pa.int64()), pa.field("s", pa.string(), metadata={"doc": "status"}), pa.field("f", pa.float64())],
+        [
+            pa.field("id", pa.int64()),
+            pa.field("s", pa.string(), metadata={"doc": "status"}),
+            pa.field("f", pa.float64()),
+        ],
         metadata={"origin": "test"},
     )
     table = pa.table([pa.array(ids), pa.array(s, pa.string()), f], schema=schema)

@@ -71,9 +71,7 @@ def test_a_corrupt_parquet_file_is_rejected(quarantined: Callable[..., Quarantin
     _rejected(run, ".parquet", "")
 
 
-def test_a_dataset_splits_per_member_with_each_members_own_rows(
-    tmp_path: Path, cli: Callable[..., Result]
-) -> None:
+def test_a_dataset_splits_per_member_with_each_members_own_rows(tmp_path: Path, cli: Callable[..., Result]) -> None:
     data = tmp_path / "ds"
     (data / "part").mkdir(parents=True)
     (data / "p1.csv").write_bytes(b"a,b\nx,1\nz,2\n")
