@@ -86,3 +86,13 @@ def _reject(source: Path, directory: Path, file_format: str, reasons: list[str])
     why = {"file": str(source), "rejected": str(copy), "reasons": reasons}
     write_whole(outputs.rejected_json, (json.dumps(why, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
     return str(copy)
+
+
+def clear_stale(directory: Path, name: str, file_format: str, *, rejected: bool) -> None:
+    """An earlier run's outputs of the other kind removed: a file rejected now keeps no valid file
+    from before (a pipeline would read it as this run's), a file split now no rejected copy."""
+    outputs = Outputs.of(directory, name, file_format)
+    stale = (outputs.valid, outputs.invalid) if rejected else (outputs.rejected, outputs.rejected_json)
+    with writing(directory):
+        for path in stale:
+            path.unlink(missing_ok=True)
