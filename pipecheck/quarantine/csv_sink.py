@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from pipecheck.checking import RowFailures
+    from pipecheck.contract.model import CsvDialect
     from pipecheck.readers.base import Checkpoint, RawRecords, Work
     from pipecheck.readers.csv import CsvReader
 
@@ -119,6 +120,7 @@ class CsvSink:
         self.valid_parts: list[_ValidPart] = []
         self.invalid_parts: list[_InvalidPart] = []
         self.started = False
+        self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     # ------------------------------------------------------------ streaming
@@ -128,6 +130,11 @@ class CsvSink:
         if self.outputs is None:
             return
         header = self.reader.header_record
+        if header is not None and self.reader.columns()[:3] == list(PREFIX):
+            # a repaired invalid file: its old prefix is dropped, as it is from Parquet, so its rows
+            # come out as the original file's did (and the invalid side gets one prefix, not two)
+            self.repaired = True
+            header = header[_after_prefix(header, self.dialect) :]
         if header is not None:
             self.newline = b"\r\n" if header.endswith(b"\r\n") else b"\r" if header.endswith(b"\r") else b"\n"
             header = self._terminated(header)
@@ -166,7 +173,9 @@ class CsvSink:
             bad[list(labels)] = True
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
-            self._write(records, point, bad, labels, ordinal_of)
+            self._write(
+                _without_prefix(records, self.dialect) if self.repaired else records, point, bad, labels, ordinal_of
+            )
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
         shown = [";".join(labels[r]) for r in sorted(labels)]
@@ -407,3 +416,36 @@ def _starts_with_bom(reader: CsvReader) -> bool:
             return handle.read(3) == codecs.BOM_UTF8
     except (OSError, EOFError, ValueError):
         return False
+
+
+def _after_prefix(record: bytes, dialect: CsvDialect) -> int:
+    """The offset after a record's first three fields (0 if it has fewer): where the record of a
+    repaired invalid file begins."""
+    text = record.decode("utf-8", errors="surrogatepass")
+    quoted, seen = False, 0
+    for i, ch in enumerate(text):
+        if ch == dialect.quotechar:
+            quoted = not quoted
+        elif ch == dialect.delimiter and not quoted:
+            seen += 1
+            if seen == 3:
+                return len(text[: i + 1].encode("utf-8", errors="surrogatepass"))
+    return 0
+
+
+def _without_prefix(records: RawRecords, dialect: CsvDialect) -> RawRecords:
+    """The block's records without their first three fields (a repaired invalid file's prefix)."""
+    import dataclasses
+
+    import numpy as np
+
+    pieces, starts, ends, at = [], [], [], 0
+    for start, end in zip(records.starts.tolist(), records.ends.tolist(), strict=True):
+        record = records.data[start:end]
+        piece = record[_after_prefix(record, dialect) :]
+        pieces.append(piece)
+        starts.append(at)
+        at += len(piece)
+        ends.append(at)
+    positions = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
+    return dataclasses.replace(records, data=b"".join(pieces), starts=positions[0], ends=positions[1])

@@ -124,3 +124,16 @@ def test_malformed_records_keep_their_raw_text(quarantined: Callable[..., Quaran
         == (PREFIX + 'a,b\n2,3,_record:malformed,"x y",3,extra\n3,4,_record:malformed,x\n').encode()
     )
     assert run.quarantine["reasons"] == {"_record:malformed": 2}
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_repaired_invalid_file_quarantines_again_without_a_second_prefix(
+    quarantined: Callable[..., Quarantined], delimiter: str
+) -> None:
+    d = delimiter
+    first = quarantined(contract(delimiter=d), f"a{d}b\né{d}1\nü{d}2\nx{d}q\n".encode())
+    repaired = first.outputs["in.invalid.csv"].replace("ü".encode(), b"x")
+    again = quarantined(contract(delimiter=d), repaired, name="in.invalid.csv")
+    assert again.outputs["in.invalid.valid.csv"] == f"a{d}b\nx{d}2\n".encode()
+    prefix = PREFIX.replace(",", d)
+    assert again.outputs["in.invalid.invalid.csv"] == f"{prefix}a{d}b\n2{d}3{d}b:type{d}x{d}q\n".encode()
