@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from pipecheck.quarantine.csv_records import after_prefix, records_with, without_prefix
 from pipecheck.quarantine.files import PendingFile, commit_together, compressed_writer
 from pipecheck.quarantine.ledger import Taken
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     import polars as pl
 
     from pipecheck.checking import RowFailures
-    from pipecheck.contract.model import CsvDialect
     from pipecheck.readers.base import Checkpoint, RawRecords, Work
     from pipecheck.readers.csv import CsvReader
 
@@ -134,7 +134,7 @@ class CsvSink:
             # a repaired invalid file: its old prefix is dropped, as it is from Parquet, so its rows
             # come out as the original file's did (and the invalid side gets one prefix, not two)
             self.repaired = True
-            header = header[_after_prefix(header, self.dialect) :]
+            header = header[after_prefix(header, self.dialect) :]
         if header is not None:
             self.newline = b"\r\n" if header.endswith(b"\r\n") else b"\r" if header.endswith(b"\r") else b"\n"
             header = self._terminated(header)
@@ -166,7 +166,7 @@ class CsvSink:
         if records.open_quote and n:
             labels.setdefault(n - 1, []).append(OPEN_QUOTE)
         if self.reader.decode_log.count and REPLACEMENT in records.data:
-            for record in _records_with(records, REPLACEMENT):
+            for record in records_with(records, REPLACEMENT):
                 labels.setdefault(record, []).append(UNDECODABLE)
         bad = np.zeros(n, dtype=bool)
         if labels:
@@ -174,7 +174,7 @@ class CsvSink:
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
             self._write(
-                _without_prefix(records, self.dialect) if self.repaired else records, point, bad, labels, ordinal_of
+                without_prefix(records, self.dialect) if self.repaired else records, point, bad, labels, ordinal_of
             )
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
@@ -389,20 +389,6 @@ class _Sequential:
         return data
 
 
-def _records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
-    """The records whose bytes hold `needle`."""
-    import numpy as np
-
-    at = records.data.find(needle)
-    last = -1
-    while at >= 0:
-        record = int(np.searchsorted(records.starts, at, side="right")) - 1
-        if record >= 0 and record != last and at < int(records.ends[record]):
-            last = record
-            yield record
-        at = records.data.find(needle, at + len(needle))
-
-
 def _starts_with_bom(reader: CsvReader) -> bool:
     """Whether the input's bytes begin with a UTF-8 BOM (its outputs keep it)."""
     from pipecheck.readers.source import open_binary
@@ -416,36 +402,3 @@ def _starts_with_bom(reader: CsvReader) -> bool:
             return handle.read(3) == codecs.BOM_UTF8
     except (OSError, EOFError, ValueError):
         return False
-
-
-def _after_prefix(record: bytes, dialect: CsvDialect) -> int:
-    """The offset after a record's first three fields (0 if it has fewer): where the record of a
-    repaired invalid file begins."""
-    text = record.decode("utf-8", errors="surrogatepass")
-    quoted, seen = False, 0
-    for i, ch in enumerate(text):
-        if ch == dialect.quotechar:
-            quoted = not quoted
-        elif ch == dialect.delimiter and not quoted:
-            seen += 1
-            if seen == 3:
-                return len(text[: i + 1].encode("utf-8", errors="surrogatepass"))
-    return 0
-
-
-def _without_prefix(records: RawRecords, dialect: CsvDialect) -> RawRecords:
-    """The block's records without their first three fields (a repaired invalid file's prefix)."""
-    import dataclasses
-
-    import numpy as np
-
-    pieces, starts, ends, at = [], [], [], 0
-    for start, end in zip(records.starts.tolist(), records.ends.tolist(), strict=True):
-        record = records.data[start:end]
-        piece = record[_after_prefix(record, dialect) :]
-        pieces.append(piece)
-        starts.append(at)
-        at += len(piece)
-        ends.append(at)
-    positions = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-    return dataclasses.replace(records, data=b"".join(pieces), starts=positions[0], ends=positions[1])
