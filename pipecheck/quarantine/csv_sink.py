@@ -43,8 +43,8 @@ REPLACEMENT = "\ufffd".encode()
 class _Scratch:
     """A first-pass output: UTF-8 bytes in a temp file beside the final name, and its size."""
 
-    def __init__(self, final: Path) -> None:
-        self.pending = PendingFile(final)
+    def __init__(self, final: Path, live: list[PendingFile]) -> None:
+        self.pending = PendingFile(final, live)
         self.size = 0
 
     def write(self, data: bytes) -> None:
@@ -55,8 +55,8 @@ class _Scratch:
 class _Final:
     """A final output in the input's encoding and compression, written from UTF-8."""
 
-    def __init__(self, path: Path, encoding: str, compression: str | None, bom: bool) -> None:
-        self.pending = PendingFile(path)
+    def __init__(self, path: Path, encoding: str, compression: str | None, bom: bool, live: list[PendingFile]) -> None:
+        self.pending = PendingFile(path, live)
         self.stream: IO[bytes] = compressed_writer(self.pending.handle, compression)
         name = codecs.lookup(encoding).name
         self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)()
@@ -120,6 +120,7 @@ class CsvSink:
         self.valid_parts: list[_ValidPart] = []
         self.invalid_parts: list[_InvalidPart] = []
         self.started = False
+        self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
         self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
@@ -139,8 +140,8 @@ class CsvSink:
             self.newline = b"\r\n" if header.endswith(b"\r\n") else b"\r" if header.endswith(b"\r") else b"\n"
             header = self._terminated(header)
             self.header_bytes = len(header)
-        self.valid = _Scratch(self.outputs[0])
-        self.invalid = _Scratch(self.outputs[1])
+        self.valid = _Scratch(self.outputs[0], self.live)
+        self.invalid = _Scratch(self.outputs[1], self.live)
         if header is not None:
             self.valid.write(header)
             self.invalid.write(self._fields(PREFIX) + header)
@@ -266,7 +267,7 @@ class CsvSink:
         try:
             for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
                 first.pending.handle.flush()
-                outputs.append(_Final(final, self.dialect.encoding, self.reader.compression, bom))
+                outputs.append(_Final(final, self.dialect.encoding, self.reader.compression, bom, self.live))
                 with first.pending.temp.open("rb") as source:
                     while chunk := source.read(1 << 20):
                         outputs[-1].write(chunk)
@@ -288,8 +289,8 @@ class CsvSink:
         d, compression = self.dialect, self.reader.compression
         for first in (self.valid, self.invalid):
             first.pending.handle.flush()
-        valid = _Final(self.outputs[0], d.encoding, compression, bom)
-        invalid = _Final(self.outputs[1], d.encoding, compression, bom)
+        valid = _Final(self.outputs[0], d.encoding, compression, bom, self.live)
+        invalid = _Final(self.outputs[1], d.encoding, compression, bom, self.live)
         try:
             late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
             late_labels: dict[int, str] = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
@@ -371,9 +372,8 @@ class CsvSink:
         return 0  # counted batch by batch
 
     def discard(self) -> None:
-        for output in (self.valid, self.invalid):
-            if output is not None:
-                output.pending.discard()
+        for pending in self.live:
+            pending.discard()
 
 
 class _Sequential:

@@ -8,8 +8,8 @@ import contextlib
 import gzip
 import lzma
 import os
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
@@ -17,20 +17,20 @@ from typing import IO, cast
 from pipecheck.errors import UsageError
 
 
-def umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
-
-
 class PendingFile:
-    """A temp file in the final file's directory, with the mode a plain `open` would give it."""
+    """A temp file in the final file's directory, with the mode a plain `open` would give it.
 
-    def __init__(self, final: Path) -> None:
+    `live`: the owner's list of its temp files, which the file joins before it exists, so that an
+    interrupt arriving while it is created still leaves the owner able to remove it.
+    """
+
+    def __init__(self, final: Path, live: list[PendingFile] | None = None) -> None:
         self.final = final
-        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".pipecheck-tmp", dir=final.parent)
-        os.fchmod(fd, 0o666 & ~umask())
-        self.temp = Path(name)
+        self.temp = final.parent / f".{final.name}.{secrets.token_hex(6)}.pipecheck-tmp"
+        if live is not None:
+            live.append(self)
+        # O_EXCL: a fresh file; mode 0o666 less the umask, as a plain `open` gives (no umask race)
+        fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         self.handle: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
 
     def ready(self) -> None:
@@ -47,9 +47,10 @@ class PendingFile:
 
     def discard(self) -> None:
         try:
-            if not self.handle.closed:
+            handle = getattr(self, "handle", None)  # None: interrupted while being created
+            if handle is not None and not handle.closed:
                 with contextlib.suppress(OSError):  # closing flushes: a full disk fails again, and again
-                    self.handle.close()
+                    handle.close()
         finally:
             self.temp.unlink(missing_ok=True)
 

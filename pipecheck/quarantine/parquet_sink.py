@@ -65,6 +65,7 @@ class ParquetSink:
         self.invalid: tuple[PendingFile, pq.ParquetWriter] | None = None
         self.valid_ordinals: list[Any] = []
         self.schema: pa.Schema | None = None
+        self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     def _start(self) -> None:
@@ -78,11 +79,10 @@ class ParquetSink:
         self.valid = self._writer(self.outputs[0], self.schema)
         self.invalid = self._writer(self.outputs[1], _invalid_schema(self.schema))
 
-    @staticmethod
-    def _writer(path: Path, schema: pa.Schema) -> tuple[PendingFile, pq.ParquetWriter]:
+    def _writer(self, path: Path, schema: pa.Schema) -> tuple[PendingFile, pq.ParquetWriter]:
         import pyarrow.parquet as pq
 
-        pending = PendingFile(path)
+        pending = PendingFile(path, self.live)
         return pending, pq.ParquetWriter(pending.handle, schema)
 
     def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
@@ -180,10 +180,11 @@ class ParquetSink:
     def discard(self) -> None:
         for output in (self.valid, self.invalid):
             if output is not None:
-                pending, writer = output
+                _, writer = output
                 with contextlib.suppress(Exception):  # a half-written file is removed either way
                     writer.close()
-                pending.discard()
+        for pending in self.live:
+            pending.discard()
 
 
 def _invalid_schema(schema: pa.Schema) -> pa.Schema:
