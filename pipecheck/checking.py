@@ -143,7 +143,8 @@ def decided_at_end(rule: CompiledRule) -> bool:
 def check_batch(plan: CheckPlan, frame: pl.DataFrame) -> Partial:
     """Type-parse (text input) or convert (typed input), evaluate every rule, extract unique keys."""
     if not plan.columns or frame.height == 0:
-        return Partial(rows=frame.height)
+        # quarantine still takes the batch: its records may all be malformed, or have no rules
+        return Partial(rows=frame.height, failures=_no_failures() if plan.verdicts is not None else None)
     if plan.text:
         typed = _typed(plan, frame)
     else:

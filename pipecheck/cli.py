@@ -407,7 +407,11 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code (0 holds, 1 violations, 2 usage/contract/internal error)."""
     # Most objects of a run live to its end: a rarer cyclic GC (bench/README.md).
     gc.set_threshold(100000, 50, 100)
-    show_traceback = "--traceback" in (sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    show_traceback = "--traceback" in args
+    interrupted = "interrupted; no report was written"
+    if any(a == "--quarantine" or a.startswith("--quarantine=") for a in args):
+        interrupted += ", nor quarantine files for the files not finished"  # their temp files are removed
     try:
         code = app(args=argv, prog_name="pipecheck", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as exc:  # `pipecheck` alone: the help
@@ -420,10 +424,10 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else ExitCode.USAGE
         if code == ExitCode.INTERRUPTED:  # typer's answer to Ctrl-C, or SIGTERM (see entry)
-            _error("interrupted; no report was written")
+            _error(interrupted)
         return code
     except KeyboardInterrupt:  # outside typer's command call; temporary files are already removed
-        _error("interrupted; no report was written")
+        _error(interrupted)
         return ExitCode.INTERRUPTED
     except BaseException as exc:  # also a Rust panic in polars or pyarrow (pyo3's PanicException)
         if show_traceback or isinstance(exc, GeneratorExit):
@@ -435,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return ExitCode.USAGE
     if code == ExitCode.INTERRUPTED:  # typer's answer to Ctrl-C, or SIGTERM (see entry)
-        _error("interrupted; no report was written")
+        _error(interrupted)
     return int(code) if isinstance(code, int) else ExitCode.OK
 
 

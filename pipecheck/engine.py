@@ -341,7 +341,7 @@ class _Pass:
         """The file's rows judged: its quarantine files committed (or the file rejected), its counts reported."""
         import polars as pl
 
-        from pipecheck.quarantining.sinks import reject
+        from pipecheck.quarantining.sinks import clear_stale, reject
 
         assert self.ledger is not None
         report, compiled = self.report, self.compiled
@@ -356,6 +356,8 @@ class _Pass:
         directory = self.ledger.options.directory
         if rejected and directory is not None and self.path is not None:
             summary.rejected_path = reject(self.path, directory, report.file_format or "csv", rejected)
+        if directory is not None and self.path is not None and report.members is None:
+            clear_stale(directory, self.path.name, report.file_format or "csv", rejected=bool(rejected))
         if report.members is not None and directory is not None and not rejected and self.path is not None:
             summary.valid_path = summary.invalid_path = str(directory / self.path.name)
         report.quarantine = summary

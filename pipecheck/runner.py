@@ -263,17 +263,12 @@ def _tolerance(
 
 
 def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
-    """Before anything is read: the directory can hold the outputs, and no two inputs share a name there."""
-    from pipecheck.quarantining import split_name
+    """Before anything is read: the directory can hold the outputs, no two inputs share a name
+    there, and no output would replace an input."""
+    from pipecheck.quarantining import Outputs, split_name
 
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory}: --quarantine needs a directory; this is a file")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"{directory}: cannot create the quarantine directory: {exc.strerror or exc}") from None
-    if not os.access(directory, os.W_OK | os.X_OK):
-        raise UsageError(f"{directory}: the quarantine directory is not writable")
     seen: dict[str, Path] = {}
     for path in inputs:
         if str(path) == "/dev/stdin" or not (path.is_file() or path.is_dir()):
@@ -288,6 +283,21 @@ def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
                 hint="quarantine files with the same name in separate runs, into separate directories",
             )
         seen[stem] = path
+    given = {path.resolve() for path in inputs}
+    for path in inputs:
+        outputs = Outputs.of(directory, path.name, "csv")
+        for output in (outputs.valid, outputs.invalid, outputs.rejected, outputs.rejected.with_suffix("")):
+            if output.resolve() in given:
+                raise UsageError(
+                    f"{output}: the quarantine files of {path} would replace this input",
+                    hint="give --quarantine a directory of its own",
+                )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{directory}: cannot create the quarantine directory: {exc.strerror or exc}") from None
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise UsageError(f"{directory}: the quarantine directory is not writable")
 
 
 def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:

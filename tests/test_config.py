@@ -207,9 +207,9 @@ def test_config_lists_every_setting_with_its_source(
 ) -> None:
     pyproject = write(
         "pyproject.toml",
-        '[tool.pipecheck]\nschemas = "contracts"\nformat = ["json"]\nfail_on = "warning"\n'
-        'quarantine = {max_invalid = "1%"}\n\n'
-        '[tool.pipecheck.files]\n"raw/*.csv" = "contracts/raw.yaml"\n',
+        '[tool.pipecheck]\nschemas = "contracts"\nformat = ["json"]\nfail_on = "warning"\n\n'
+        '[tool.pipecheck.files]\n"raw/*.csv" = "contracts/raw.yaml"\n\n'
+        '[tool.pipecheck.quarantine]\nmax_invalid = "0.5%"\n',
     )
     monkeypatch.chdir(project)
     result = CliRunner().invoke(app, ["config", "--schemas", "elsewhere"])
@@ -223,7 +223,7 @@ def test_config_lists_every_setting_with_its_source(
         "max_examples": ("5", "default"),
         "fail_on": ("warning", str(pyproject)),
         "baselines": ("(none)", "default"),
-        "quarantine.max_invalid": ("1%", str(pyproject)),
+        "quarantine.max_invalid": ("0.5%", str(pyproject)),
     }
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pipecheck.quarantining.files import PendingFile, compressed_writer
+from pipecheck.quarantining.csv_records import after_prefix, records_with, without_prefix
+from pipecheck.quarantining.files import PendingFile, commit_together, compressed_writer
 from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
@@ -43,8 +44,8 @@ REPLACEMENT = "\ufffd".encode()
 class _Scratch:
     """A first-pass output: UTF-8 bytes in a temp file beside the final name, and its size."""
 
-    def __init__(self, final: Path) -> None:
-        self.pending = PendingFile(final)
+    def __init__(self, final: Path, live: list[PendingFile]) -> None:
+        self.pending = PendingFile(final, live)
         self.size = 0
 
     def write(self, data: bytes) -> None:
@@ -55,8 +56,8 @@ class _Scratch:
 class _Final:
     """A final output in the input's encoding and compression, written from UTF-8."""
 
-    def __init__(self, path: Path, encoding: str, compression: str | None, bom: bool) -> None:
-        self.pending = PendingFile(path)
+    def __init__(self, path: Path, encoding: str, compression: str | None, bom: bool, live: list[PendingFile]) -> None:
+        self.pending = PendingFile(path, live)
         self.stream: IO[bytes] = compressed_writer(self.pending.handle, compression)
         name = codecs.lookup(encoding).name
         self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)()
@@ -71,12 +72,14 @@ class _Final:
             data = self.encoder.encode(self.decoder.decode(data))
         self.stream.write(data)
 
-    def commit(self) -> None:
+    def ready(self) -> PendingFile:
+        """The output whole in its temp file, to be renamed (`commit_together`)."""
         if self.encoder is not None:
             self.stream.write(self.encoder.encode("", final=True))
         if self.stream is not self.pending.handle:
             self.stream.close()
-        self.pending.commit()
+        self.pending.ready()
+        return self.pending
 
     def discard(self) -> None:
         try:
@@ -123,6 +126,9 @@ class CsvSink:
         self.started = False
         self.delimiter = self.dialect.delimiter
         self._label_fields: dict[str, str] = {}
+        self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
+        self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
+        self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     @property
     def writes(self) -> bool:
@@ -135,12 +141,17 @@ class CsvSink:
         if self.outputs is None:
             return
         header = self.reader.header_record
+        if header is not None and self.reader.columns()[:3] == list(PREFIX):
+            # a repaired invalid file: its old prefix is dropped, as it is from Parquet, so its rows
+            # come out as the original file's did (and the invalid side gets one prefix, not two)
+            self.repaired = True
+            header = header[after_prefix(header, self.dialect) :]
         if header is not None:
             self.newline = b"\r\n" if header.endswith(b"\r\n") else b"\r" if header.endswith(b"\r") else b"\n"
             header = self._terminated(header)
             self.header_bytes = len(header)
-        self.valid = _Scratch(self.outputs[0])
-        self.invalid = _Scratch(self.outputs[1])
+        self.valid = _Scratch(self.outputs[0], self.live)
+        self.invalid = _Scratch(self.outputs[1], self.live)
         if header is not None:
             self.valid.write(header)
             self.invalid.write(self._fields(PREFIX) + header)
@@ -150,6 +161,7 @@ class CsvSink:
 
         if not self.started:
             self._start()
+        self.first = first
         records: RawRecords = work.raw_records()  # type: ignore[attr-defined]
         n = int(records.starts.size)
         labels = np.full(n, "", dtype=object)  # each record's failed rules, ';'-joined ("": valid)
@@ -165,14 +177,15 @@ class CsvSink:
         if records.open_quote and n:
             extra[n - 1] = OPEN_QUOTE if n - 1 not in extra else f"{MALFORMED};{OPEN_QUOTE}"
         if self.reader.decode_log.count and REPLACEMENT in records.data:
-            for record in _records_with(records, REPLACEMENT):
+            for record in records_with(records, REPLACEMENT):
                 extra[record] = f"{extra[record]};{UNDECODABLE}" if record in extra else UNDECODABLE
         for record, label in extra.items():
             labels[record] = f"{labels[record]};{label}" if labels[record] else label
         bad = labels != ""
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
-            self._write(records, point, bad, labels, ordinal_of, touched)
+            shown = without_prefix(records, self.dialect) if self.repaired else records
+            self._write(shown, point, bad, labels, ordinal_of, touched)
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
         import polars as pl
@@ -188,7 +201,12 @@ class CsvSink:
 
         assert self.valid is not None and self.invalid is not None
         data, starts, ends = records.data, records.starts, records.ends
-        edges = np.flatnonzero(np.diff(np.concatenate(([1], bad, [1])).astype(np.int8)))  # valid runs [a, b)
+        # runs [a, b) of valid records with nothing between them: blank (or comment) lines are no records
+        apart = np.ones(len(bad) + 1, dtype=bool)
+        apart[1:-1] = starts[1:] != ends[:-1]
+        begins = ~bad & (apart[:-1] | np.concatenate(([True], bad[:-1])))
+        stops = ~bad & (apart[1:] | np.concatenate((bad[1:], [True])))
+        edges = np.ravel(np.column_stack((np.flatnonzero(begins), np.flatnonzero(stops) + 1)))
         base_offset = self.valid.size
         moved: list[Any] = []
         for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
@@ -262,8 +280,7 @@ class CsvSink:
         bom = _starts_with_bom(self.reader)
         as_is = self.reader.compression is None and codecs.lookup(d.encoding).name in ("utf-8", "utf-8-sig")
         if as_is and not bom and not late.height and not (strip and self.invalid_parts):
-            self.valid.pending.commit()
-            self.invalid.pending.commit()
+            commit_together(self.valid.pending, self.invalid.pending)
         else:
             self._rewrite(late, strip, bom)
         return str(self.outputs[0]), str(self.outputs[1])
@@ -273,19 +290,22 @@ class CsvSink:
         if late.height or (strip and self.invalid_parts):
             self._merge(late, strip, bom)
             return
-        for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
-            first.pending.handle.flush()
-            output = _Final(final, self.dialect.encoding, self.reader.compression, bom)
-            try:
+        outputs: list[_Final] = []
+        try:
+            for first, final in ((self.valid, self.outputs[0]), (self.invalid, self.outputs[1])):
+                first.pending.handle.flush()
+                outputs.append(_Final(final, self.dialect.encoding, self.reader.compression, bom, self.live))
                 with first.pending.temp.open("rb") as source:
                     while chunk := source.read(1 << 20):
-                        output.write(chunk)
-                output.commit()
-            except BaseException:
+                        outputs[-1].write(chunk)
+            commit_together(*(output.ready() for output in outputs))
+        except BaseException:
+            for output in outputs:
                 output.discard()
-                raise
-            finally:
-                first.pending.discard()
+            raise
+        finally:
+            self.valid.pending.discard()
+            self.invalid.pending.discard()
 
     def _merge(self, late: pl.DataFrame, strip: Collection[str], bom: bool) -> None:
         """Both outputs once more, in the input's encoding and compression: the late rows moved out
@@ -296,12 +316,13 @@ class CsvSink:
         d, compression = self.dialect, self.reader.compression
         for first in (self.valid, self.invalid):
             first.pending.handle.flush()
-        valid = _Final(self.outputs[0], d.encoding, compression, bom)
-        invalid = _Final(self.outputs[1], d.encoding, compression, bom)
+        valid = _Final(self.outputs[0], d.encoding, compression, bom, self.live)
+        invalid = _Final(self.outputs[1], d.encoding, compression, bom, self.live)
         try:
             late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
             late_labels: dict[int, str] = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
-            places = self.reader.locate(late_ordinals.tolist()) if late.height else {}
+            located = self.reader.locate((late_ordinals - self.first).tolist()) if late.height else {}
+            places = {ordinal + self.first: place for ordinal, place in located.items()}  # the reader counts its own
             with self.valid.pending.temp.open("rb") as valid_in, self.invalid.pending.temp.open("rb") as invalid_in:
                 valid_src, invalid_src = _Sequential(valid_in), _Sequential(invalid_in)
                 valid.write(valid_src.read_to(self.header_bytes))
@@ -313,14 +334,13 @@ class CsvSink:
                     valid_src.copy_to(start, valid)
                     text = valid_src.read_to(end)
                     place = places.get(ordinal)
-                    row = place.row if place is not None else ordinal + 1
+                    row = place.row if place is not None else ordinal - self.first + 1
                     earlier.copy_before(row, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
                     line = "" if place is None or place.line is None else str(place.line)
                     invalid.write(self._fields((str(row), line, late_labels[ordinal])) + text)
                 valid_src.copy_to(None, valid)
                 earlier.copy_before(None, invalid_src, invalid, lambda r: self._relabelled(r, late_labels, strip))
-            valid.commit()
-            invalid.commit()
+            commit_together(valid.ready(), invalid.ready())
         except BaseException:
             valid.discard()
             invalid.discard()
@@ -361,9 +381,8 @@ class CsvSink:
         return 0  # counted batch by batch
 
     def discard(self) -> None:
-        for output in (self.valid, self.invalid):
-            if output is not None:
-                output.pending.discard()
+        for pending in self.live:
+            pending.discard()
 
 
 class _EarlierInvalid:
@@ -446,28 +465,16 @@ class _Sequential:
             out.write(self.read_to(min(end, self.at + (8 << 20))))
 
 
-def _records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
-    """The records whose bytes hold `needle`."""
-    import numpy as np
-
-    at = records.data.find(needle)
-    last = -1
-    while at >= 0:
-        record = int(np.searchsorted(records.starts, at, side="right")) - 1
-        if record >= 0 and record != last and at < int(records.ends[record]):
-            last = record
-            yield record
-        at = records.data.find(needle, at + len(needle))
-
-
 def _starts_with_bom(reader: CsvReader) -> bool:
     """Whether the input's bytes begin with a UTF-8 BOM (its outputs keep it)."""
-    if reader.compression is not None or reader.opened is not None:
+    from pipecheck.readers.source import open_binary
+
+    if reader.opened is not None:
         return False
     if not codecs.lookup(reader.dialect.encoding).name.startswith("utf-8"):
         return False
     try:
-        with reader.path.open("rb") as handle:
+        with open_binary(reader.path, reader.compression) as handle:  # a compressed file's BOM is inside
             return handle.read(3) == codecs.BOM_UTF8
-    except OSError:
+    except (OSError, EOFError, ValueError):
         return False

@@ -4,46 +4,79 @@ name, renamed when the file is done, removed on every other exit (Ctrl-C, SIGTER
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import lzma
 import os
+import secrets
 import shutil
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, cast
 
-
-def umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
+from pipecheck.errors import UsageError
 
 
 class PendingFile:
-    """A temp file in the final file's directory, with the mode a plain `open` would give it."""
+    """A temp file in the final file's directory, with the mode a plain `open` would give it.
 
-    def __init__(self, final: Path) -> None:
+    `live`: the owner's list of its temp files, which the file joins before it exists, so that an
+    interrupt arriving while it is created still leaves the owner able to remove it.
+    """
+
+    def __init__(self, final: Path, live: list[PendingFile] | None = None) -> None:
         self.final = final
-        fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".pipecheck-tmp", dir=final.parent)
-        os.fchmod(fd, 0o666 & ~umask())
-        self.temp = Path(name)
+        self.temp = final.parent / f".{final.name}.{secrets.token_hex(6)}.pipecheck-tmp"
+        if live is not None:
+            live.append(self)
+        # O_EXCL: a fresh file; mode 0o666 less the umask, as a plain `open` gives (no umask race)
+        fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         self.handle: IO[bytes] = os.fdopen(fd, "wb", buffering=1 << 20)
 
-    def commit(self) -> None:
-        """The file under its final name (replacing an older one in one step)."""
+    def ready(self) -> None:
+        """Everything written on disk (where a full disk shows), not yet under its final name."""
         if not self.handle.closed:
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
-        else:  # written by another handle (pyarrow's, a zstd stream that closed this one)
+        else:  # written by another handle (a zstd stream closes the file it wrote into)
             with self.temp.open("rb") as written:
                 os.fsync(written.fileno())
+
+    def commit(self) -> None:
+        """The file under its final name (replacing an older one in one step)."""
+        self.ready()
         os.replace(self.temp, self.final)
 
     def discard(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
-        self.temp.unlink(missing_ok=True)
+        try:
+            handle = getattr(self, "handle", None)  # None: interrupted while being created
+            if handle is not None and not handle.closed:
+                with contextlib.suppress(OSError):  # closing flushes: a full disk fails again, and again
+                    handle.close()
+        finally:
+            self.temp.unlink(missing_ok=True)
+
+
+def commit_together(*files: PendingFile) -> None:
+    """Both outputs of a file renamed only once each is whole on disk: never a valid one alone."""
+    for pending in files:
+        pending.ready()
+    for pending in files:
+        os.replace(pending.temp, pending.final)
+
+
+@contextlib.contextmanager
+def writing(directory: Path | None) -> Iterator[None]:
+    """A failure to write quarantine files (a full disk, a directory made read-only) as one line."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or directory or "quarantine"
+        raise UsageError(
+            f"{where}: cannot write quarantine files: {exc.strerror or exc}",
+            hint="free some space, or give --quarantine a directory on another disk",
+        ) from None
 
 
 def compressed_writer(raw: IO[bytes], compression: str | None) -> IO[bytes]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from pipecheck.findings import Quarantine
+from pipecheck.quarantining.files import writing
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,7 +80,8 @@ class Ledger:
     def take(self, sink: Sink, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> None:
         import polars as pl
 
-        taken = sink.take(work, point, failures, first)
+        with writing(self.options.directory):
+            taken = sink.take(work, point, failures, first)
         self.definite.append(taken.invalid)
         self.reasons.update(taken.reasons)
         self.unchecked += taken.unchecked
@@ -116,15 +118,15 @@ class Ledger:
         invalid = int(definite.size) + new.height + unchecked
         paths: list[tuple[str | None, str | None]] = []
         if rejected:
-            for _, sink in self.sinks:
-                sink.discard()
+            self.discard()
         else:
             for index, (start, sink) in enumerate(self.sinks):
                 end = self.sinks[index + 1][0] if index + 1 < len(self.sinks) else None
                 mine = late.filter(late["ordinal"] >= start)
                 if end is not None:
                     mine = mine.filter(mine["ordinal"] < end)
-                paths.append(sink.finish(mine, strip))
+                with writing(self.options.directory):
+                    paths.append(sink.finish(mine, strip))
         tolerance = self.options.max_invalid
         written = [p for p in paths if p != (None, None)]
         return Quarantine(
@@ -139,5 +141,12 @@ class Ledger:
         )
 
     def discard(self) -> None:
+        """Every sink's temp files removed, whatever removing one of them raises."""
+        errors = []
         for _, sink in self.sinks:
-            sink.discard()
+            try:
+                sink.discard()
+            except OSError as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]

@@ -9,7 +9,7 @@ from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipecheck.quarantining.files import PendingFile
+from pipecheck.quarantining.files import PendingFile, commit_together
 from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
@@ -27,10 +27,12 @@ READ_ROWS = 64 * 1024
 class _Rows:
     """The input's rows in order, any number at a time, whatever its batches' sizes."""
 
-    def __init__(self, path: Path, columns: list[str]) -> None:
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
         import pyarrow.parquet as pq
 
         self.file = pq.ParquetFile(path)
+        self.schema = schema  # the columns read: the input's less its _pipecheck_* ones
+        columns = schema.names
         self.batches: Iterator[pa.RecordBatch] = self.file.iter_batches(batch_size=READ_ROWS, columns=columns)
         self.held: list[pa.RecordBatch] = []
         self.held_rows = 0
@@ -44,9 +46,9 @@ class _Rows:
                 break
             self.held.append(batch)
             self.held_rows += batch.num_rows
-        table = pa.Table.from_batches(self.held, schema=self.file.schema_arrow) if self.held else None
+        table = pa.Table.from_batches(self.held, schema=self.schema) if self.held else None
         if table is None:
-            return self.file.schema_arrow.empty_table()
+            return self.schema.empty_table()
         taken, rest = table.slice(0, rows), table.slice(rows)
         self.held = rest.to_batches()
         self.held_rows = rest.num_rows
@@ -65,6 +67,8 @@ class ParquetSink:
         self.invalid: tuple[PendingFile, pq.ParquetWriter] | None = None
         self.valid_ordinals: list[Any] = []
         self.schema: pa.Schema | None = None
+        self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
+        self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     def _start(self) -> None:
         import pyarrow as pa
@@ -73,17 +77,15 @@ class ParquetSink:
         stored = pq.read_schema(self.path)
         kept = [f for f in stored if not f.name.startswith("_pipecheck_")]
         self.schema = pa.schema(kept, metadata=stored.metadata)
-        self.rows = _Rows(self.path, [f.name for f in kept])
+        self.rows = _Rows(self.path, self.schema)
         self.valid = self._writer(self.outputs[0], self.schema)
         self.invalid = self._writer(self.outputs[1], _invalid_schema(self.schema))
 
-    @staticmethod
-    def _writer(path: Path, schema: pa.Schema) -> tuple[PendingFile, pq.ParquetWriter]:
+    def _writer(self, path: Path, schema: pa.Schema) -> tuple[PendingFile, pq.ParquetWriter]:
         import pyarrow.parquet as pq
 
-        pending = PendingFile(path)
-        pending.handle.close()  # pyarrow writes the temp file by its name, and closes it itself
-        return pending, pq.ParquetWriter(str(pending.temp), schema)
+        pending = PendingFile(path, self.live)
+        return pending, pq.ParquetWriter(pending.handle, schema)
 
     def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
         import numpy as np
@@ -98,13 +100,14 @@ class ParquetSink:
         labels = failures.labels.filter(definite).to_list()
         bad = np.zeros(table.num_rows, dtype=bool)
         bad[offsets] = True
+        self.first = first
         base = first + point.first_row
         self.valid[1].write_table(table.filter(pa.array(~bad)))
         if self.late_possible:
             self.valid_ordinals.append(np.flatnonzero(~bad).astype(np.int64) + base)
         if offsets.size:
             invalid = table.take(pa.array(offsets))
-            self.invalid[1].write_table(_with_prefix(invalid, (offsets + base + 1).tolist(), labels))
+            self.invalid[1].write_table(_with_prefix(invalid, (offsets + point.first_row + 1).tolist(), labels))
         return Taken(offsets + base, label_counts(failures.labels.filter(definite)), 0)
 
     def unchecked_at_end(self) -> int:
@@ -114,13 +117,13 @@ class ParquetSink:
         if self.rows is None:
             self._start()
         assert self.valid is not None and self.invalid is not None and self.schema is not None
-        for _, writer in (self.valid, self.invalid):
+        for pending, writer in (self.valid, self.invalid):
             writer.close()
+            pending.handle.flush()  # the footer, out of the file object's buffer: _rewrite reads the file
         if late.height or strip:
             self._rewrite(late, strip)
         else:
-            self.valid[0].commit()
-            self.invalid[0].commit()
+            commit_together(self.valid[0], self.invalid[0])
         return str(self.outputs[0]), str(self.outputs[1])
 
     def _rewrite(self, late: pl.DataFrame, strip: Collection[str]) -> None:
@@ -149,12 +152,14 @@ class ParquetSink:
                 if is_late.any():
                     rows = these[is_late]
                     taken = pa.Table.from_batches([batch.filter(pa.array(is_late))])
-                    moved.append(_with_prefix(taken, (rows + 1).tolist(), [late_labels[int(o)] for o in rows]))
+                    moved.append(
+                        _with_prefix(taken, (rows - self.first + 1).tolist(), [late_labels[int(o)] for o in rows])
+                    )
             earlier = pq.read_table(first_invalid.temp)
             if strip or late_labels:
                 errors = [
                     [label for label in labels if label not in strip]
-                    + [x for x in late_labels.get(row - 1, "").split(";") if x and x not in labels]
+                    + [x for x in late_labels.get(row - 1 + self.first, "").split(";") if x and x not in labels]
                     for row, labels in zip(earlier[ROW].to_pylist(), earlier[ERRORS].to_pylist(), strict=True)
                 ]
                 earlier = earlier.set_column(1, ERRORS, pa.array(errors, pa.list_(pa.string())))
@@ -163,10 +168,11 @@ class ParquetSink:
             invalid[1].write_table(merged)
             for _, writer in (valid, invalid):
                 writer.close()
-            valid[0].commit()
-            invalid[0].commit()
+            commit_together(valid[0], invalid[0])
         except BaseException:
-            for pending, _ in (valid, invalid):
+            for pending, writer in (valid, invalid):
+                with contextlib.suppress(Exception):  # a half-written file is removed either way
+                    writer.close()
                 pending.discard()
             raise
         finally:
@@ -176,10 +182,11 @@ class ParquetSink:
     def discard(self) -> None:
         for output in (self.valid, self.invalid):
             if output is not None:
-                pending, writer = output
+                _, writer = output
                 with contextlib.suppress(Exception):  # a half-written file is removed either way
                     writer.close()
-                pending.discard()
+        for pending in self.live:
+            pending.discard()
 
 
 def _invalid_schema(schema: pa.Schema) -> pa.Schema:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from pipecheck.quarantining import Outputs
-from pipecheck.quarantining.files import copy_whole, write_whole
+from pipecheck.quarantining.files import copy_whole, write_whole, writing
 from pipecheck.quarantining.ledger import Sink, Taken, label_counts
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ def open_sink(reader: Reader, directory: Path | None, name: str, *, late_possibl
 
     outputs = Outputs.of(directory, name, reader.format) if directory is not None else None
     if outputs is not None:
-        outputs.valid.parent.mkdir(parents=True, exist_ok=True)
+        with writing(directory):
+            outputs.valid.parent.mkdir(parents=True, exist_ok=True)
     if reader.format.startswith("csv"):
         from pipecheck.quarantining.csv_sink import CsvSink
 
@@ -67,6 +68,11 @@ class CountSink:
 
 def reject(source: Path, directory: Path, file_format: str, reasons: list[str]) -> str | None:
     """The input copied byte for byte to STEM.rejected.EXT, with STEM.rejected.json saying why."""
+    with writing(directory):
+        return _reject(source, directory, file_format, reasons)
+
+
+def _reject(source: Path, directory: Path, file_format: str, reasons: list[str]) -> str | None:
     outputs = Outputs.of(directory, source.name, file_format)
     directory.mkdir(parents=True, exist_ok=True)
     copied = outputs.rejected
@@ -93,3 +99,13 @@ def _copy_tree(source: Path, final: Path) -> None:
         (temp / "copy").rename(final)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def clear_stale(directory: Path, name: str, file_format: str, *, rejected: bool) -> None:
+    """An earlier run's outputs of the other kind removed: a file rejected now keeps no valid file
+    from before (a pipeline would read it as this run's), a file split now no rejected copy."""
+    outputs = Outputs.of(directory, name, file_format)
+    stale = (outputs.valid, outputs.invalid) if rejected else (outputs.rejected, outputs.rejected_json)
+    with writing(directory):
+        for path in stale:
+            path.unlink(missing_ok=True)
