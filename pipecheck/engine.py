@@ -167,6 +167,14 @@ class _Pass:
         self.done_bytes = 0
         self.schema_columns: tuple[SchemaColumn, ...] | None = None  # the first file's, for its profile
         self.ledger = Ledger(options.quarantine) if options.quarantine is not None else None
+        if self.ledger is not None:
+            self.ledger.watch(
+                {
+                    key: (compiled.columns[key[0]].internal, f"{key[0]}:unique")
+                    for key in compiled.unique_keys
+                    if len(key) == 1 and compiled.columns[key[0]].severity == "error"
+                }
+            )
         self.path: Path | None = None  # the file or directory validated
 
     def member(self, path: Path, member: Member | None) -> None:
@@ -199,7 +207,8 @@ class _Pass:
         if data_suffix(path) == ".tsv" and "delimiter" not in dialect.model_fields_set:
             dialect = dialect.model_copy(update={"delimiter": "\t"})  # a .tsv is tab-separated unless the contract says
         width = None if dialect.header else len(_own_columns(self.compiled, member))
-        return ReadOptions(dialect, self.options.max_examples, self.options.block_size, width)
+        records = self.ledger is not None and self.ledger.options.directory is not None
+        return ReadOptions(dialect, self.options.max_examples, self.options.block_size, width, records=records)
 
     def _check_member(self, reader: Reader, member: Member | None) -> list[Finding]:
         compiled = self.compiled
@@ -294,7 +303,7 @@ class _Pass:
                 point = _contained(work.settle, reader.format)
                 self.tally = self.tally.merge(Tally.of(partial, first + point.first_row, options.max_examples))
                 if sink is not None and self.ledger is not None and partial.failures is not None:
-                    self.ledger.take(sink, work, point, partial.failures, first)
+                    self.ledger.take(sink, work, point, partial.failures, first, partial.keys)
                 for key, frame in partial.keys:
                     self.keys[key].add(frame, first + point.first_row)
                 if options.progress is not None:

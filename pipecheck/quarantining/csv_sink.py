@@ -11,7 +11,9 @@ compression, moving the rows decided invalid only at the end (README: "Quarantin
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import functools
 import io
 import os
 from collections.abc import Callable, Collection, Iterator
@@ -24,6 +26,8 @@ from pipecheck.quarantining.files import PendingFile, commit_together, compresse
 from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     import numpy as np
     import numpy.typing as npt
     import polars as pl
@@ -126,6 +130,8 @@ class CsvSink:
         self.started = False
         self.delimiter = self.dialect.delimiter
         self._label_fields: dict[str, str] = {}
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending_write: Future[None] | None = None
         self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
         self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
@@ -185,7 +191,7 @@ class CsvSink:
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
             shown = without_prefix(records, self.dialect) if self.repaired else records
-            self._write(shown, point, bad, labels, ordinal_of, touched)
+            self._writing(functools.partial(self._write, shown, point, bad, labels, ordinal_of, touched))
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
         import polars as pl
@@ -208,20 +214,21 @@ class CsvSink:
         stops = ~bad & (apart[1:] | np.concatenate((bad[1:], [True])))
         edges = np.ravel(np.column_stack((np.flatnonzero(begins), np.flatnonzero(stops) + 1)))
         base_offset = self.valid.size
-        moved: list[Any] = []
-        for a, b in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
-            if self.late_possible:
-                moved.append(starts[a:b] - int(starts[a]) + (self.valid.size - base_offset))
-            self.valid.write(self._terminated(data[int(starts[a]) : int(ends[b - 1])]))
+        runs = [data[s:e] for s, e in zip(starts[edges[0::2]].tolist(), ends[edges[1::2] - 1].tolist(), strict=True)]
+        if runs:
+            runs[-1] = self._terminated(runs[-1])  # only the file's last record may lack a line break
+            self.valid.write(b"".join(runs))
         if self.late_possible:
-            kept = ~bad & records.checked
+            kept = ~bad  # a malformed record is never valid
+            lengths = ends[kept] - starts[kept]  # the valid records lie back to back in the valid file
+            offsets_in_part = np.cumsum(lengths) - lengths
             base_ordinal = int(ordinal_of[-1]) + 1 - int(records.checked.sum()) if len(bad) else 0
             self.valid_parts.append(
                 _ValidPart(
                     base_ordinal,
                     (ordinal_of[kept] - base_ordinal).astype(np.int32),
                     base_offset,
-                    (np.concatenate(moved) if moved else np.zeros(0, np.int64)).astype(np.int64),
+                    offsets_in_part.astype(np.int64),
                 )
             )
         at = np.flatnonzero(bad)
@@ -271,9 +278,32 @@ class CsvSink:
 
     # ------------------------------------------------------------ at the end
 
+    def _writing(self, write: Callable[[], None]) -> None:
+        """A block's writes, on the sink's writer thread, in order: the thread settling blocks goes
+        on meanwhile (a write waits only for the one before it, so at most two are held)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipecheck-quarantine")
+        if self._pending_write is not None:
+            self._pending_write.result()  # a failed write (a full disk) surfaces here
+        self._pending_write = self._writer.submit(write)
+
+    def _written(self) -> None:
+        """Every write done (its failure raised); the writer thread stopped."""
+        pending, self._pending_write = self._pending_write, None
+        try:
+            if pending is not None:
+                pending.result()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(wait=True)
+                self._writer = None
+
     def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
         if not self.started:
             self._start()
+        self._written()
         if self.outputs is None or self.valid is None or self.invalid is None:
             return None, None
         d = self.dialect
@@ -381,8 +411,12 @@ class CsvSink:
         return 0  # counted batch by batch
 
     def discard(self) -> None:
-        for pending in self.live:
-            pending.discard()
+        try:
+            with contextlib.suppress(Exception):  # the files are being removed: their write's failure is moot
+                self._written()
+        finally:
+            for pending in self.live:
+                pending.discard()
 
 
 class _EarlierInvalid:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from pipecheck.checking import RowFailures
     from pipecheck.quarantining import QuarantineOptions
+    from pipecheck.quarantining.seen import SeenKeys
     from pipecheck.readers.base import Checkpoint, Work
 
     Ordinals = npt.NDArray[np.int64]
@@ -76,10 +77,28 @@ class Ledger:
     reasons: Counter[str] = field(default_factory=Counter)
     unchecked: int = 0
     sinks: list[tuple[int, Sink]] = field(default_factory=list)  # (first ordinal, sink) per member
+    watched: dict[tuple[str, ...], tuple[str, str]] = field(default_factory=dict)  # see watch()
+    seen: dict[tuple[str, ...], SeenKeys] = field(default_factory=dict)
+    early: list[pl.DataFrame] = field(default_factory=list)  # (ordinal, labels) of duplicates set aside as they came
 
-    def take(self, sink: Sink, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> None:
+    def watch(self, keys: dict[tuple[str, ...], tuple[str, str]]) -> None:
+        """Unique keys (contract names -> internal column, label) whose later duplicates are set aside
+        as their batch comes (one column of an integer-like type; `keep: first`), not at the end."""
+        if self.options.keep == "first":
+            self.watched = keys
+
+    def take(
+        self,
+        sink: Sink,
+        work: Work,
+        point: Checkpoint,
+        failures: RowFailures,
+        first: int,
+        keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...] = (),
+    ) -> None:
         import polars as pl
 
+        failures = self._with_early_duplicates(failures, keys, first + point.first_row)
         with writing(self.options.directory):
             taken = sink.take(work, point, failures, first)
         self.definite.append(taken.invalid)
@@ -90,13 +109,65 @@ class Ledger:
             base = first + point.first_row
             self.deferred.append(rows.select((pl.col("offset").cast(pl.Int64) + base).alias("ordinal"), "labels"))
 
+    def _with_early_duplicates(
+        self, failures: RowFailures, keys: tuple[tuple[tuple[str, ...], pl.DataFrame], ...], base: int
+    ) -> RowFailures:
+        """The batch's failures plus the rows repeating a watched key's value from earlier rows."""
+        import polars as pl
+
+        from pipecheck.checking import ORDINAL, RowFailures
+        from pipecheck.quarantining.seen import SeenKeys, exact_int_values
+
+        found: list[pl.DataFrame] = []
+        for key, frame in keys:
+            watched = self.watched.get(key)
+            if watched is None:
+                continue
+            values = exact_int_values(frame[watched[0]])
+            if values is None:
+                continue  # this batch's repeats are found at the end, with the others
+            repeated = self.seen.setdefault(key, SeenKeys()).repeated(values)
+            if repeated is None:  # values too spread out: this key's repeats are all found at the end
+                del self.watched[key]
+                continue
+            offsets = frame[ORDINAL].filter(pl.Series(repeated)).cast(pl.UInt32)
+            if offsets.len():
+                found.append(
+                    pl.DataFrame({"offset": offsets, "labels": pl.repeat(watched[1], offsets.len(), eager=True)})
+                )
+                self.early.append(pl.DataFrame({"ordinal": offsets.cast(pl.Int64) + base, "labels": watched[1]}))
+        if not found:
+            return failures
+        rows = pl.concat(
+            [
+                pl.DataFrame(
+                    {
+                        "offset": failures.offsets,
+                        "labels": failures.labels,
+                        "deferred": failures.deferred,
+                        "touched": failures.touched,
+                    }
+                ),
+                *(f.with_columns(deferred=pl.lit(False), touched=pl.lit(False)) for f in found),
+            ]
+        )
+        merged = (
+            rows.group_by("offset")
+            .agg(pl.col("labels").str.join(";"), pl.col("deferred").all(), pl.col("touched").any())
+            .sort("offset")
+        )
+        return RowFailures(merged["offset"], merged["labels"], merged["deferred"], merged["touched"])
+
     def resolve(self, failed_rules: Collection[str], duplicates: pl.DataFrame) -> pl.DataFrame:
         """The rows invalid only now (ordinal, labels), sorted: rows of failed `mostly` rules
         and later duplicates (`duplicates`: ordinal, labels)."""
         import polars as pl
 
         failed = pl.lit(list(failed_rules), dtype=pl.List(pl.String))
-        parts = [duplicates.select(pl.col("ordinal").cast(pl.Int64), "labels")]
+        duplicates = duplicates.select(pl.col("ordinal").cast(pl.Int64), "labels")
+        if self.early:  # set aside as they came: not moved again
+            duplicates = duplicates.join(pl.concat(self.early), on=["ordinal", "labels"], how="anti")
+        parts = [duplicates]
         if self.deferred:
             deferred = pl.concat(self.deferred).with_columns(
                 pl.col("labels").str.split(";").list.set_intersection(failed).list.join(";")

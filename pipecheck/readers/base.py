@@ -107,6 +107,7 @@ class ReadOptions:
     block_size: int = 8 << 20
     width: int | None = None  # text without a header: the fields every record must have (the contract's)
     opened: IO[bytes] | None = None  # a pipe or FIFO already opened (and peeked at) by the registry
+    records: bool = False  # text: find each record's bytes while parsing (quarantine writes them)
 
 
 class Reader(Protocol):

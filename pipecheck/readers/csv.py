@@ -105,6 +105,7 @@ class CsvReader:
         self.dialect = options.dialect
         self.compression = compression
         self.max_examples = options.max_examples
+        self.keep_records = options.records
         self.block_size = options.block_size
         self.decode_log = DecodeLog(keep=options.max_examples)
         self.quoting = _quoting(self.dialect)
@@ -873,11 +874,14 @@ class _PendingBlock:
         self.located = True
         self.map: tuple[Positions | None, Positions | None] | None = None
         self.open_quote_unchecked = False
+        self.records_found: RawRecords | None = None  # raw_records(), found while parsing (ReadOptions.records)
 
     def parse(self) -> pl.DataFrame:
         frame = self.reader._parse_pending(self)
         self.rows = frame.height
         self.quotes = None
+        if self.reader.keep_records:  # on the worker, not the thread settling blocks in order
+            self.records_found = self.raw_records()
         return frame
 
     def settle(self) -> Checkpoint:
@@ -887,6 +891,8 @@ class _PendingBlock:
         """The block's records as bytes, after `parse` (quarantine writes them)."""
         import numpy as np
 
+        if self.records_found is not None:
+            return self.records_found
         if self.layout is None:  # plain text: every line is a record of the frame
             ends = line_ends(self.block)
             starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
