@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Result
+from tests.conftest import Result, run_subprocess
 
 CONTRACT = """
 contract: s
@@ -53,3 +53,21 @@ def test_a_skipped_folder_of_the_dataset_may_hold_its_quarantine(
         result = cli("validate", directory, "-c", contract, "--quarantine", q, "--max-invalid", "1")
         assert result.exit_code == 0, result
         assert "2 valid" in result.stdout and "1 invalid" in result.stdout
+
+
+@pytest.mark.parametrize("subprocess_run", [False, True], ids=["in-process", "subprocess"])
+def test_github_format_says_what_was_quarantined_and_the_tolerance_verdict(
+    dataset: tuple[Path, Path], tmp_path: Path, cli: Callable[..., Result], subprocess_run: bool
+) -> None:
+    # It said "1 file(s) hold their contract" of a file with errors, and nothing of the split.
+    directory, contract = dataset
+    data = directory / "p1.csv"
+    q = tmp_path / "q"
+    args = ("validate", data, "-c", contract, "--quarantine", q, "--max-invalid", "1", "-f", "github")
+    result = run_subprocess(*args) if subprocess_run else cli(*args)
+    assert result.exit_code == 0, result
+    assert result.stdout.splitlines()[-2:] == [
+        f"pipecheck: {data}: quarantine: 1 valid → {q / 'p1.valid.csv'} · 1 invalid (50.00%) → "
+        f"{q / 'p1.invalid.csv'} · within --max-invalid 1 (1 allowed) · top reasons: a:min 1",
+        "pipecheck: 1 file(s) within their tolerance of invalid rows",
+    ]
