@@ -235,9 +235,11 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        """The contract holds; with a tolerance (--max-invalid), the file is within it instead."""
+        """The contract holds; with a tolerance (--max-invalid), the file is within it instead (and,
+        under --fail-on warning, has no warning: the tolerance is of invalid rows, not warnings)."""
         if self.quarantine is not None and self.quarantine.max_invalid is not None:
-            return self.quarantine.within
+            warned = self.fail_on == "warning" and any(f.severity == "warning" for f in self.findings)
+            return self.quarantine.within and not warned
         return not any(f.fails(self.fail_on) for f in self.findings)
 
     def path_of(self, member: str | None) -> str:

@@ -71,3 +71,22 @@ def test_github_format_says_what_was_quarantined_and_the_tolerance_verdict(
         f"{q / 'p1.invalid.csv'} · within --max-invalid 1 (1 allowed) · top reasons: a:min 1",
         "pipecheck: 1 file(s) within their tolerance of invalid rows",
     ]
+
+
+def test_fail_on_warning_still_fails_a_file_within_its_tolerance_on_a_warning(
+    tmp_path: Path, cli: Callable[..., Result]
+) -> None:
+    # The tolerance silently overrode --fail-on warning: a warning passed the run.
+    contract = tmp_path / "c.yaml"
+    contract.write_text(CONTRACT + "  w: {type: string, max_length: 1, severity: warning}\n", encoding="utf-8")
+    data = tmp_path / "s.csv"
+    data.write_bytes(b"id,a,w\n1,2,x\n2,-1,x\n3,3,long\n")
+    args = ("validate", data, "-c", contract, "--max-invalid", "1")
+    assert cli(*args).exit_code == 0
+    failed = cli(*args, "--fail-on", "warning")
+    assert failed.exit_code == 1, failed
+    assert failed.stdout.splitlines()[-1] == (
+        "1 of 1 file(s) over their tolerance of invalid rows, rejected, or with warnings (--fail-on warning)"
+    )
+    data.write_bytes(b"id,a,w\n1,2,x\n2,-1,x\n")  # no warning: within the tolerance, it passes
+    assert cli(*args, "--fail-on", "warning").exit_code == 0
