@@ -50,7 +50,12 @@ def verdict(report: RunReport) -> str:
     total = len(report.files)
     if any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
         if failed:
-            why = ", rejected, or with warnings (--fail-on warning)" if report.fail_on == "warning" else ", or rejected"
+            whole = any(f.fails_as_a_whole for f in report.files)
+            why = (
+                ", rejected, or failing as a whole (a warning under --fail-on warning, drift)"
+                if whole
+                else ", or rejected"
+            )
             return f"{failed} of {total} file(s) over their tolerance of invalid rows{why}"
         return f"{total} file(s) within their tolerance of invalid rows"
     return f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"

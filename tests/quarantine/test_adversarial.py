@@ -86,7 +86,24 @@ def test_fail_on_warning_still_fails_a_file_within_its_tolerance_on_a_warning(
     failed = cli(*args, "--fail-on", "warning")
     assert failed.exit_code == 1, failed
     assert failed.stdout.splitlines()[-1] == (
-        "1 of 1 file(s) over their tolerance of invalid rows, rejected, or with warnings (--fail-on warning)"
+        "1 of 1 file(s) over their tolerance of invalid rows, rejected, or failing as a whole "
+        "(a warning under --fail-on warning, drift)"
     )
     data.write_bytes(b"id,a,w\n1,2,x\n2,-1,x\n")  # no warning: within the tolerance, it passes
     assert cli(*args, "--fail-on", "warning").exit_code == 0
+
+
+def test_a_drift_error_fails_a_file_within_its_tolerance(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    # Drift is judged after the rows were split; the tolerance (of invalid rows) passed it.
+    contract = tmp_path / "c.yaml"
+    contract.write_text(CONTRACT, encoding="utf-8")
+    before, after = tmp_path / "before.csv", tmp_path / "after.csv"
+    before.write_text("id,a\n" + "".join(f"{i},{i % 5}\n" for i in range(500)), encoding="utf-8")
+    after.write_text("id,a\n" + "".join(f"{i},{i % 3 + 50}\n" for i in range(500)), encoding="utf-8")
+    baseline = tmp_path / "base.json"
+    assert cli("snapshot", before, "-c", contract, "-o", baseline).exit_code == 0
+    args = ("validate", after, "-c", contract, "--baseline", baseline, "--quarantine", tmp_path / "q")
+    result = cli(*args, "--max-invalid", "1")
+    assert result.exit_code == 1, result
+    assert "error drift a:" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("1 of 1 file(s) over their tolerance of invalid rows, rejected")
