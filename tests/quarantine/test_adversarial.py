@@ -107,3 +107,24 @@ def test_a_drift_error_fails_a_file_within_its_tolerance(tmp_path: Path, cli: Ca
     assert result.exit_code == 1, result
     assert "error drift a:" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("1 of 1 file(s) over their tolerance of invalid rows, rejected")
+
+
+@pytest.mark.parametrize("given", ["1_000", "1e1%", "١٢", "+3", "1_0%", "9" * 5000])
+def test_a_tolerance_is_plain_digits(dataset: tuple[Path, Path], given: str, cli: Callable[..., Result]) -> None:
+    # int() and Decimal() took these: '1_000' as 1000 rows, Arabic-Indic digits as 12.
+    directory, contract = dataset
+    result = cli("validate", directory / "p1.csv", "-c", contract, "--max-invalid", given)
+    assert result.exit_code == 2, result
+    assert result.stderr.splitlines()[0] == (
+        f"pipecheck: error: --max-invalid: expected a number of rows (100) or a percentage (0.5%), got {given!r}"
+    )
+
+
+@pytest.mark.parametrize(("given", "allowed"), [("0", 0), ("0%", 0), ("100%", 2), (" 5 %", 0), ("50.%", 1), (".5%", 0)])
+def test_tolerances_as_written(
+    dataset: tuple[Path, Path], given: str, allowed: int, cli: Callable[..., Result]
+) -> None:
+    directory, contract = dataset
+    result = cli("validate", directory / "p1.csv", "-c", contract, "--max-invalid", given)
+    assert f"({allowed:,} allowed)" in result.stdout, result
+    assert result.exit_code == (0 if allowed >= 1 else 1)
