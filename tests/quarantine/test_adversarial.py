@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -128,3 +129,16 @@ def test_tolerances_as_written(
     result = cli("validate", directory / "p1.csv", "-c", contract, "--max-invalid", given)
     assert f"({allowed:,} allowed)" in result.stdout, result
     assert result.exit_code == (0 if allowed >= 1 else 1)
+
+
+def test_json_lines_not_objects_are_counted_with_a_reason(
+    dataset: tuple[Path, Path], cli: Callable[..., Result]
+) -> None:
+    # Counted invalid, but missing from the reasons: "4 invalid · top reasons" summed to 3.
+    directory, contract = dataset
+    data = directory.parent / "j.jsonl"
+    data.write_bytes(b'{"id":1,"a":2}\nnot json\n{"id":2,"a":-1}\n[1,2]\n')
+    result = cli("validate", data, "-c", contract, "--max-invalid", "5", "-f", "json")
+    quarantine = json.loads(result.stdout)["files"][0]["quarantine"]
+    assert (quarantine["rows"], quarantine["invalid"]) == (4, 3)
+    assert quarantine["reasons"] == {"_record:malformed": 2, "a:min": 1}
