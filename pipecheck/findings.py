@@ -160,6 +160,10 @@ class Finding:
         return out
 
 
+# Checks against a baseline profile (pipecheck.drift): made after the rows were judged and split.
+BASELINE_CHECKS = frozenset({"drift", "schema_change"})
+
+
 @dataclass
 class Quarantine:
     """What --quarantine / --max-invalid made of one file: its rows split into valid and invalid, or
@@ -235,10 +239,20 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        """The contract holds; with a tolerance (--max-invalid), the file is within it instead."""
+        """The contract holds; with a tolerance (--max-invalid), the file is within it instead and
+        fails no check of the file as a whole (the tolerance is of invalid rows)."""
         if self.quarantine is not None and self.quarantine.max_invalid is not None:
-            return self.quarantine.within
+            return self.quarantine.within and not self.fails_as_a_whole
         return not any(f.fails(self.fail_on) for f in self.findings)
+
+    @property
+    def fails_as_a_whole(self) -> bool:
+        """A failure no invalid row accounts for: a warning under --fail-on warning, or an error
+        of the comparison with a baseline (drift, schema changes), found after the rows were split."""
+        return any(
+            (f.severity == "warning" and self.fail_on == "warning") or (f.check in BASELINE_CHECKS and f.fails("error"))
+            for f in self.findings
+        )
 
     def path_of(self, member: str | None) -> str:
         """The path of a member file of this dataset directory (the report's own path for None)."""

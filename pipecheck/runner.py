@@ -283,6 +283,12 @@ def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
                 hint="quarantine files with the same name in separate runs, into separate directories",
             )
         seen[stem] = path
+        if path.is_dir() and _listed_below(directory, path):
+            raise UsageError(
+                f"{directory}: the quarantine directory is inside the dataset directory {path}, "
+                "whose next run would read its outputs as members",
+                hint="give --quarantine a directory outside it, or one the listing skips (a name starting with _)",
+            )
     given = {path.resolve() for path in inputs}
     for path in inputs:
         outputs = Outputs.of(directory, path.name, "csv")
@@ -298,6 +304,17 @@ def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
         raise UsageError(f"{directory}: cannot create the quarantine directory: {exc.strerror or exc}") from None
     if not os.access(directory, os.W_OK | os.X_OK):
         raise UsageError(f"{directory}: the quarantine directory is not writable")
+
+
+def _listed_below(directory: Path, dataset: Path) -> bool:
+    """Whether files in `directory` would be members of the dataset (it is inside it, unskipped)."""
+    from pipecheck.readers.dataset import skipped
+
+    try:
+        relative = directory.resolve().relative_to(dataset.resolve())
+    except ValueError:
+        return False
+    return not any(skipped(part) for part in relative.parts)
 
 
 def _governed(request: Request, catalog: ContractCatalog) -> list[Path]:

@@ -7,6 +7,7 @@ written as the input has it, nothing lost; and tolerances (how many invalid rows
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,6 +16,9 @@ from typing import Literal
 from pipecheck.errors import UsageError
 
 Keep = Literal["first", "none"]
+
+
+_TOLERANCE = re.compile(r"[0-9]+|([0-9]+(\.[0-9]*)?|\.[0-9]+) *%")
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,9 @@ class MaxInvalid:
     def parse(cls, text: str, where: str = "--max-invalid") -> MaxInvalid:
         raw = str(text).strip()
         try:
+            # ASCII digits and a point only: int() and Decimal() also take '1_000', '1e3%' and '١٢'
+            if not _TOLERANCE.fullmatch(raw):
+                raise ValueError
             if raw.endswith("%"):
                 percent = Decimal(raw[:-1].strip())
                 if not percent.is_finite() or not 0 <= percent <= 100:

@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pipecheck.quarantining.csv_records import after_prefix, records_with, without_prefix
 from pipecheck.quarantining.files import PendingFile, commit_together, compressed_writer
-from pipecheck.quarantining.ledger import Taken, label_counts
+from pipecheck.quarantining.ledger import MALFORMED, Taken, label_counts
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
     Positions = npt.NDArray[np.int64]
 
 PREFIX = ("_pipecheck_row", "_pipecheck_line", "_pipecheck_errors")
-MALFORMED = "_record:malformed"
 OPEN_QUOTE = "_record:open_quote"
 UNDECODABLE = "_record:encoding"
 REPLACEMENT = "\ufffd".encode()

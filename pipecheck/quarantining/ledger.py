@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     Ordinals = npt.NDArray[np.int64]
 
 
+MALFORMED = "_record:malformed"  # the label of a record too malformed to check (wrong fields, not JSON)
+
+
 def label_counts(labels: pl.Series) -> Counter[str]:
     """Rows per rule label, from rows' ';'-joined labels."""
     if not labels.len():
@@ -185,7 +188,10 @@ class Ledger:
         reasons = Counter({label: n for label, n in self.reasons.items() if label not in strip})
         new = late.filter(~late["ordinal"].is_in(definite)) if late.height else late
         reasons.update(label_counts(late["labels"]))
-        unchecked = self.unchecked + sum(sink.unchecked_at_end() for _, sink in self.sinks)
+        at_end = sum(sink.unchecked_at_end() for _, sink in self.sinks)
+        if at_end:  # a reader's malformed lines, which no batch showed a sink: a reason all the same
+            reasons[MALFORMED] += at_end
+        unchecked = self.unchecked + at_end
         invalid = int(definite.size) + new.height + unchecked
         paths: list[tuple[str | None, str | None]] = []
         if rejected:

@@ -43,6 +43,24 @@ MODULES: dict[OutputFormat, str] = {
 }
 
 
+def verdict(report: RunReport) -> str:
+    """The run in one line, as every human-read format ends: under a tolerance of invalid rows,
+    that is the verdict (a file with errors within it does not fail), else the contracts'."""
+    failed = sum(1 for f in report.files if not f.ok)
+    total = len(report.files)
+    if any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
+        if failed:
+            whole = any(f.fails_as_a_whole for f in report.files)
+            why = (
+                ", rejected, or failing as a whole (a warning under --fail-on warning, drift)"
+                if whole
+                else ", or rejected"
+            )
+            return f"{failed} of {total} file(s) over their tolerance of invalid rows{why}"
+        return f"{total} file(s) within their tolerance of invalid rows"
+    return f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"
+
+
 def renderer(fmt: OutputFormat) -> Renderer:
     module = importlib.import_module(f"pipecheck.reporters.{MODULES[fmt]}")
     render: Renderer = module.render

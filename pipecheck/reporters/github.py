@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from pipecheck.findings import FileReport, Finding, RunReport
-from pipecheck.reporters import RenderContext
+from pipecheck.reporters import RenderContext, verdict
 
 EXAMPLES_SHOWN = 3
 VALUE_CHARS = 60
@@ -28,13 +28,8 @@ VALUE_CHARS = 60
 
 def render(report: RunReport, context: RenderContext) -> str:
     lines = [line for file in report.files for line in _annotations(file)]
-    failed = sum(1 for f in report.files if not f.ok)
-    total = len(report.files)
-    lines.append(
-        f"pipecheck: {failed} of {total} file(s) violate their contract"
-        if failed
-        else f"pipecheck: {total} file(s) hold their contract"
-    )
+    lines += [f"pipecheck: {f.path}: quarantine: {f.quarantine.summary()}" for f in report.files if f.quarantine]
+    lines.append(f"pipecheck: {verdict(report)}")
     return "\n".join(lines) + "\n"
 
 

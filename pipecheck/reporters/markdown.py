@@ -16,6 +16,7 @@ import re
 
 from pipecheck.findings import Example, FileReport, Finding, RunReport
 from pipecheck.reporters import RenderContext
+from pipecheck.reporters import verdict as run_verdict
 
 EXAMPLES_SHOWN = 3
 VALUE_CHARS = 60
@@ -27,18 +28,7 @@ ICON = {"error": "❌", "warning": "⚠️"}
 
 
 def render(report: RunReport, context: RenderContext) -> str:
-    failed = sum(1 for f in report.files if not f.ok)
-    total = len(report.files)
-    verdict = (
-        f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"
-    )
-    if any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
-        verdict = (
-            f"{failed} of {total} file(s) over their tolerance of invalid rows, or rejected"
-            if failed
-            else f"{total} file(s) within their tolerance of invalid rows"
-        )
-    out = [f"### pipecheck: {verdict}", ""]
+    out = [f"### pipecheck: {run_verdict(report)}", ""]
     if report.files:
         out += [
             "| file | contract | rows | result | errors | warnings |",

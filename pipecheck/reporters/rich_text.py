@@ -23,6 +23,7 @@ from rich.text import Text
 
 from pipecheck.findings import Example, FileReport, Finding, RunReport, shown_value
 from pipecheck.reporters import RenderContext
+from pipecheck.reporters import verdict as run_verdict
 
 SKIPPED_NAMES = 5  # names listed in the skipped line before "and N more"
 LOG_VALUE_CHARS = 60  # a value in a log line without a width
@@ -59,18 +60,7 @@ def render_end(report: RunReport, context: RenderContext) -> str:
     lines = [skipped_line(report.skipped)] if report.skipped else []
     failed = sum(1 for f in report.files if not f.ok)
     total = len(report.files)
-    if not total:
-        verdict = "no file to validate"
-    elif any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
-        verdict = (
-            f"{failed} of {total} file(s) over their tolerance of invalid rows, or rejected"
-            if failed
-            else f"{total} file(s) within their tolerance of invalid rows"
-        )
-    elif failed:
-        verdict = f"{failed} of {total} file(s) violate their contract"
-    else:
-        verdict = f"{total} file(s) hold their contract"
+    verdict = run_verdict(report) if total else "no file to validate"
     if context.layout == "log":
         return "".join(line + "\n" for line in [*lines, verdict])
     console, buffer = _console(context)
