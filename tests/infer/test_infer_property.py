@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from pipecheck.cli import main
@@ -105,6 +105,9 @@ def test_a_csv_file_validates_against_the_contract_inferred_from_it(
     table: tuple[list[str], list[list[str]]], delimiter: str, crlf: bool
 ) -> None:
     names, body = table
+    # One column and no rows: the dialect cannot be told from a lone name (',' or '"' alone could be
+    # a delimiter or a quote); infer says so as a usage error, which is not what is tested here.
+    assume(len(names) > 1 or bool(body) or not any(ch in names[0] for ch in ',;\t|"'))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         data = folder / "data.csv"
