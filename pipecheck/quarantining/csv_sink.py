@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from pipecheck.quarantining.csv_records import after_prefix, records_with, without_prefix
-from pipecheck.quarantining.files import PendingFile, commit_together, compressed_writer
+from pipecheck.quarantining.files import OrderedWrites, PendingFile, commit_together, compressed_writer
 from pipecheck.quarantining.ledger import MALFORMED, Taken, label_counts
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
-
     import numpy as np
     import numpy.typing as npt
     import polars as pl
@@ -129,8 +127,7 @@ class CsvSink:
         self.started = False
         self.delimiter = self.dialect.delimiter
         self._label_fields: dict[str, str] = {}
-        self._writer: ThreadPoolExecutor | None = None
-        self._pending_write: Future[None] | None = None
+        self.writes_in_order = OrderedWrites()  # each block's writes, off the thread settling blocks
         self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
         self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
@@ -190,7 +187,7 @@ class CsvSink:
         ordinal_of = np.cumsum(records.checked, dtype=np.int64) - 1 + first + point.first_row
         if self.outputs is not None:
             shown = without_prefix(records, self.dialect) if self.repaired else records
-            self._writing(functools.partial(self._write, shown, point, bad, labels, ordinal_of, touched))
+            self.writes_in_order.submit(functools.partial(self._write, shown, point, bad, labels, ordinal_of, touched))
         invalid_checked = bad & records.checked
         unchecked = int(np.count_nonzero(bad & ~records.checked))
         import polars as pl
@@ -277,32 +274,10 @@ class CsvSink:
 
     # ------------------------------------------------------------ at the end
 
-    def _writing(self, write: Callable[[], None]) -> None:
-        """A block's writes, on the sink's writer thread, in order: the thread settling blocks goes
-        on meanwhile (a write waits only for the one before it, so at most two are held)."""
-        from concurrent.futures import ThreadPoolExecutor
-
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipecheck-quarantine")
-        if self._pending_write is not None:
-            self._pending_write.result()  # a failed write (a full disk) surfaces here
-        self._pending_write = self._writer.submit(write)
-
-    def _written(self) -> None:
-        """Every write done (its failure raised); the writer thread stopped."""
-        pending, self._pending_write = self._pending_write, None
-        try:
-            if pending is not None:
-                pending.result()
-        finally:
-            if self._writer is not None:
-                self._writer.shutdown(wait=True)
-                self._writer = None
-
     def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
         if not self.started:
             self._start()
-        self._written()
+        self.writes_in_order.drain()
         if self.outputs is None or self.valid is None or self.invalid is None:
             return None, None
         d = self.dialect
@@ -412,7 +387,7 @@ class CsvSink:
     def discard(self) -> None:
         try:
             with contextlib.suppress(Exception):  # the files are being removed: their write's failure is moot
-                self._written()
+                self.writes_in_order.drain()
         finally:
             for pending in self.live:
                 pending.discard()

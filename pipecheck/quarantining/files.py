@@ -10,9 +10,12 @@ import lzma
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 from pipecheck.errors import UsageError
 
@@ -114,3 +117,32 @@ def write_whole(final: Path, data: bytes) -> None:
     except BaseException:
         pending.discard()
         raise
+
+
+class OrderedWrites:
+    """A sink's writes on one thread of their own, in the order given: the thread settling blocks
+    goes on meanwhile (a write waits only for the one before it, so at most two are held)."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._last: Future[None] | None = None
+
+    def submit(self, write: Callable[[], None]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipecheck-quarantine")
+        if self._last is not None:
+            self._last.result()  # a failed write (a full disk) surfaces here
+        self._last = self._pool.submit(write)
+
+    def drain(self) -> None:
+        """Every write done (its failure raised); the thread stopped."""
+        last, self._last = self._last, None
+        try:
+            if last is not None:
+                last.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+                self._pool = None

@@ -5,11 +5,12 @@ _pipecheck_errors (a list of labels). Input columns named _pipecheck_* are left 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipecheck.quarantining.files import PendingFile, commit_together
+from pipecheck.quarantining.files import OrderedWrites, PendingFile, commit_together
 from pipecheck.quarantining.ledger import Taken, label_counts
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ class ParquetSink:
         self.valid_ordinals: list[Any] = []
         self.schema: pa.Schema | None = None
         self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
+        self.writes_in_order = OrderedWrites()  # each batch read whole and written, off the thread settling batches
         self.first = 0  # the ordinal of the file's first row (in a dataset, the rows of members before it)
 
     def _start(self) -> None:
@@ -89,26 +91,32 @@ class ParquetSink:
 
     def take(self, work: Work, point: Checkpoint, failures: RowFailures, first: int) -> Taken:
         import numpy as np
-        import pyarrow as pa
 
         if self.rows is None:
             self._start()
-        assert self.rows is not None and self.valid is not None and self.invalid is not None
-        table = self.rows.take(point.rows)
         definite = ~failures.deferred
         offsets = failures.offsets.filter(definite).to_numpy().astype(np.int64)
         labels = failures.labels.filter(definite).to_list()
-        bad = np.zeros(table.num_rows, dtype=bool)
-        bad[offsets] = True
         self.first = first
         base = first + point.first_row
+        self.writes_in_order.submit(functools.partial(self._write, point, offsets, labels, base))
+        return Taken(offsets + base, label_counts(failures.labels.filter(definite)), 0)
+
+    def _write(self, point: Checkpoint, offsets: Any, labels: list[str], base: int) -> None:
+        """One batch's rows, read again whole, to the valid and invalid files (on the writer thread)."""
+        import numpy as np
+        import pyarrow as pa
+
+        assert self.rows is not None and self.valid is not None and self.invalid is not None
+        table = self.rows.take(point.rows)
+        bad = np.zeros(table.num_rows, dtype=bool)
+        bad[offsets] = True
         self.valid[1].write_table(table.filter(pa.array(~bad)))
         if self.late_possible:
             self.valid_ordinals.append(np.flatnonzero(~bad).astype(np.int64) + base)
         if offsets.size:
             invalid = table.take(pa.array(offsets))
             self.invalid[1].write_table(_with_prefix(invalid, (offsets + point.first_row + 1).tolist(), labels))
-        return Taken(offsets + base, label_counts(failures.labels.filter(definite)), 0)
 
     def unchecked_at_end(self) -> int:
         return 0
@@ -116,6 +124,7 @@ class ParquetSink:
     def finish(self, late: pl.DataFrame, strip: Collection[str]) -> tuple[str | None, str | None]:
         if self.rows is None:
             self._start()
+        self.writes_in_order.drain()
         assert self.valid is not None and self.invalid is not None and self.schema is not None
         for pending, writer in (self.valid, self.invalid):
             writer.close()
@@ -180,6 +189,8 @@ class ParquetSink:
             first_invalid.discard()
 
     def discard(self) -> None:
+        with contextlib.suppress(Exception):  # the files are being removed: their write's failure is moot
+            self.writes_in_order.drain()
         for output in (self.valid, self.invalid):
             if output is not None:
                 _, writer = output
