@@ -16,6 +16,7 @@ import csv
 import functools
 import io
 import os
+import tempfile
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,12 +94,24 @@ class _Final:
 
 @dataclass(frozen=True)
 class _ValidPart:
-    """Where one batch's valid checked rows went in the valid temp file."""
+    """Where one batch's valid checked rows went in the valid temp file. Their ordinals and starts
+    (int32, relative to the bases) are in the sink's index file, not in memory: 8 bytes a row."""
 
     base_ordinal: int
-    ordinals: Any  # int32, relative to base_ordinal
     base_offset: int
-    starts: Any  # int32, relative to base_offset
+    count: int
+    at: int  # where the ordinals are in the index file; the starts follow them
+    first_start: int  # of the first row, relative to base_offset
+
+    def read(self, index: IO[bytes]) -> tuple[Any, Any]:
+        """(ordinals, starts) as int64, absolute."""
+        import numpy as np
+
+        raw = os.pread(index.fileno(), 8 * self.count, self.at)
+        both = np.frombuffer(raw, dtype=np.int32)
+        return both[: self.count].astype(np.int64) + self.base_ordinal, both[self.count :].astype(
+            np.int64
+        ) + self.base_offset
 
 
 @dataclass(frozen=True)
@@ -127,6 +140,8 @@ class CsvSink:
         self.started = False
         self.delimiter = self.dialect.delimiter
         self._label_fields: dict[str, str] = {}
+        self.index: IO[bytes] | None = None  # see _ValidPart
+        self.index_size = 0
         self.writes_in_order = OrderedWrites()  # each block's writes, off the thread settling blocks
         self.live: list[PendingFile] = []  # every temp file made, for discard (an interrupt may come mid-way)
         self.repaired = False  # the input leads with _pipecheck_row, _pipecheck_line, _pipecheck_errors
@@ -219,14 +234,15 @@ class CsvSink:
             lengths = ends[kept] - starts[kept]  # the valid records lie back to back in the valid file
             offsets_in_part = np.cumsum(lengths) - lengths
             base_ordinal = int(ordinal_of[-1]) + 1 - int(records.checked.sum()) if len(bad) else 0
-            self.valid_parts.append(
-                _ValidPart(
-                    base_ordinal,
-                    (ordinal_of[kept] - base_ordinal).astype(np.int32),
-                    base_offset,
-                    offsets_in_part.astype(np.int64),
-                )
-            )
+            if self.index is None:
+                self.index = tempfile.TemporaryFile(prefix="pipecheck-quarantine-")  # noqa: SIM115 (closed by the sink)
+            position = self.index_size
+            pieces = ((ordinal_of[kept] - base_ordinal).astype(np.int32), offsets_in_part.astype(np.int32))
+            for piece in pieces:
+                self.index.write(piece.tobytes())
+            self.index_size += 8 * int(kept.sum())
+            first_start = int(offsets_in_part[0]) if offsets_in_part.size else 0
+            self.valid_parts.append(_ValidPart(base_ordinal, base_offset, int(kept.sum()), position, first_start))
         at = np.flatnonzero(bad)
         if not at.size:
             return
@@ -283,10 +299,13 @@ class CsvSink:
         d = self.dialect
         bom = _starts_with_bom(self.reader)
         as_is = self.reader.compression is None and codecs.lookup(d.encoding).name in ("utf-8", "utf-8-sig")
-        if as_is and not bom and not late.height and not (strip and self.invalid_parts):
-            commit_together(self.valid.pending, self.invalid.pending)
-        else:
-            self._rewrite(late, strip, bom)
+        try:
+            if as_is and not bom and not late.height and not (strip and self.invalid_parts):
+                commit_together(self.valid.pending, self.invalid.pending)
+            else:
+                self._rewrite(late, strip, bom)
+        finally:
+            self._close_index()
         return str(self.outputs[0]), str(self.outputs[1])
 
     def _rewrite(self, late: pl.DataFrame, strip: Collection[str], bom: bool) -> None:
@@ -358,14 +377,17 @@ class CsvSink:
         import numpy as np
 
         assert self.valid is not None
-        parts = [p for p in self.valid_parts if p.ordinals.size]
+        parts = [p for p in self.valid_parts if p.count]
+        if not parts:
+            return
+        assert self.index is not None
+        self.index.flush()
         for k, part in enumerate(parts):
-            ordinals = part.ordinals.astype(np.int64) + part.base_ordinal
+            ordinals, starts = part.read(self.index)
             hit = np.flatnonzero(np.isin(ordinals, late))
             if not hit.size:
                 continue
-            starts = part.starts + part.base_offset
-            after = parts[k + 1].base_offset + int(parts[k + 1].starts[0]) if k + 1 < len(parts) else self.valid.size
+            after = parts[k + 1].base_offset + parts[k + 1].first_start if k + 1 < len(parts) else self.valid.size
             for i in hit.tolist():
                 end = int(starts[i + 1]) if i + 1 < starts.size else after
                 yield int(starts[i]), end, int(ordinals[i])
@@ -391,6 +413,12 @@ class CsvSink:
         finally:
             for pending in self.live:
                 pending.discard()
+            self._close_index()
+
+    def _close_index(self) -> None:
+        if self.index is not None:
+            self.index.close()  # an anonymous temp file: gone once closed
+            self.index = None
 
 
 class _EarlierInvalid:

@@ -112,8 +112,8 @@ class ParquetSink:
         bad = np.zeros(table.num_rows, dtype=bool)
         bad[offsets] = True
         self.valid[1].write_table(table.filter(pa.array(~bad)))
-        if self.late_possible:
-            self.valid_ordinals.append(np.flatnonzero(~bad).astype(np.int64) + base)
+        if self.late_possible:  # the batch's invalid offsets, not its valid ordinals: a few bytes, not 8 a row
+            self.valid_ordinals.append((base, table.num_rows, offsets))
         if offsets.size:
             invalid = table.take(pa.array(offsets))
             self.invalid[1].write_table(_with_prefix(invalid, (offsets + point.first_row + 1).tolist(), labels))
@@ -150,7 +150,13 @@ class ParquetSink:
         try:
             late_ordinals = late["ordinal"].to_numpy() if late.height else np.zeros(0, np.int64)
             late_labels = dict(zip(late["ordinal"].to_list(), late["labels"].to_list(), strict=True))
-            ordinals = np.concatenate(self.valid_ordinals) if self.valid_ordinals else np.zeros(0, np.int64)
+            ordinals = np.concatenate(
+                [
+                    np.delete(np.arange(base, base + rows, dtype=np.int64), offsets)
+                    for base, rows, offsets in self.valid_ordinals
+                ]
+                or [np.zeros(0, np.int64)]
+            )
             moved: list[pa.Table] = []
             at = 0
             for batch in pq.ParquetFile(first_valid.temp).iter_batches(batch_size=READ_ROWS):
