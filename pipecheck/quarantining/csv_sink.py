@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     Positions = npt.NDArray[np.int64]
 
 PREFIX = ("_pipecheck_row", "_pipecheck_line", "_pipecheck_errors")
+IOV_MAX = 512  # pieces per writev call (POSIX allows at least 16, Linux 1024)
 OPEN_QUOTE = "_record:open_quote"
 UNDECODABLE = "_record:encoding"
 REPLACEMENT = "\ufffd".encode()
@@ -53,6 +54,22 @@ class _Scratch:
     def write(self, data: bytes) -> None:
         self.size += len(data)
         self.pending.handle.write(data)
+
+    def write_pieces(self, pieces: list[memoryview]) -> None:
+        """Pieces written in order without being joined first: the kernel gathers them."""
+        handle = self.pending.handle
+        handle.flush()  # what was written through the buffer goes first
+        fd = handle.fileno()
+        for at in range(0, len(pieces), IOV_MAX):
+            waiting = pieces[at : at + IOV_MAX]
+            while waiting:
+                written = os.writev(fd, waiting)
+                self.size += written
+                while waiting and written >= len(waiting[0]):  # a short write: go on from where it stopped
+                    written -= len(waiting[0])
+                    waiting.pop(0)
+                if waiting and written:
+                    waiting[0] = waiting[0][written:]
 
 
 class _Final:
@@ -225,10 +242,13 @@ class CsvSink:
         stops = ~bad & (apart[1:] | np.concatenate((bad[1:], [True])))
         edges = np.ravel(np.column_stack((np.flatnonzero(begins), np.flatnonzero(stops) + 1)))
         base_offset = self.valid.size
-        runs = [data[s:e] for s, e in zip(starts[edges[0::2]].tolist(), ends[edges[1::2] - 1].tolist(), strict=True)]
+        view = memoryview(data)
+        runs = [view[s:e] for s, e in zip(starts[edges[0::2]].tolist(), ends[edges[1::2] - 1].tolist(), strict=True)]
         if runs:
-            runs[-1] = self._terminated(runs[-1])  # only the file's last record may lack a line break
-            self.valid.write(b"".join(runs))
+            last = runs[-1]
+            if bytes(last[-1:]) not in (b"\n", b"\r"):  # only the file's last record may lack a line break
+                runs[-1] = memoryview(self._terminated(last.tobytes()))
+            self.valid.write_pieces(runs)
         if self.late_possible:
             kept = ~bad  # a malformed record is never valid
             lengths = ends[kept] - starts[kept]  # the valid records lie back to back in the valid file

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -67,3 +68,32 @@ def test_an_integer_key_set_aside_as_it_comes_splits_as_a_string_key_found_at_th
         as_int[0][key] = as_text[0][key] = None
     assert as_int[0] == as_text[0]
     assert as_int[1:] == as_text[1:]
+
+
+def test_pieces_are_written_whole_in_order_however_short_each_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from pipecheck.quarantining import csv_sink
+
+    real = os.writev
+
+    def short(fd: int, buffers: list[memoryview]) -> int:  # at most 7 bytes a call, as a full pipe might
+        taken, left = [], 7
+        for buffer in buffers:
+            if left <= 0:
+                break
+            taken.append(buffer[:left])
+            left -= len(taken[-1])
+        return real(fd, taken)
+
+    monkeypatch.setattr(csv_sink.os, "writev", short)
+    monkeypatch.setattr(csv_sink, "IOV_MAX", 3)
+    out = csv_sink._Scratch(tmp_path / "x.csv", [])
+    out.write(b"head\n")
+    pieces = [memoryview(f"record {i}\n".encode() * (i % 4)) for i in range(20)]
+    out.write_pieces(list(pieces))
+    out.pending.commit()
+    assert (tmp_path / "x.csv").read_bytes() == b"head\n" + b"".join(bytes(p) for p in pieces)
+    assert out.size == len((tmp_path / "x.csv").read_bytes())
