@@ -47,7 +47,8 @@ MAX_EXAMPLE_CHARS = 1000
 # Called after each batch with (file, bytes done, bytes in all, rows so far).
 ProgressSink = Callable[[str, int, int | None, int], None]
 # Called once a file was read to the end, with its statistics (snapshot, validate --baseline).
-ProfileSink = Callable[[FileProfile], None]
+# Its findings (drift against a baseline) are the file's, before its rows are split.
+ProfileSink = Callable[[FileProfile], "list[Finding] | None"]
 
 
 @dataclass(frozen=True)
@@ -336,15 +337,16 @@ class _Pass:
         else:
             own = combine(self.found, report.members, self.options.max_examples)
         report.findings += self.layout_findings + own + values
-        if self.ledger is not None:
-            self._quarantine(later or [])
         profiled = next((plan.profile for plan in self.plans.values() if plan.profile is not None), None)
         if self.options.profile is not None and not self.stopped and profiled is not None and self.schema_columns:
             part = self.tally.profile or ProfilePart()
             file_format = report.file_format or ""
-            self.options.profile(
+            found = self.options.profile(
                 FileProfile(report.path, file_format, self.tally.rows, self.schema_columns, profiled, part)
             )
+            report.findings += found or []
+        if self.ledger is not None:
+            self._quarantine(later or [])
 
     def _quarantine(self, later: list[pl.DataFrame]) -> None:
         """The file's rows judged: its quarantine files committed (or the file rejected), its counts reported."""

@@ -160,10 +160,6 @@ class Finding:
         return out
 
 
-# Checks against a baseline profile (pipecheck.drift): made after the rows were judged and split.
-BASELINE_CHECKS = frozenset({"drift", "schema_change"})
-
-
 @dataclass
 class Quarantine:
     """What --quarantine / --max-invalid made of one file: its rows split into valid and invalid, or
@@ -247,12 +243,9 @@ class FileReport:
 
     @property
     def fails_as_a_whole(self) -> bool:
-        """A failure no invalid row accounts for: a warning under --fail-on warning, or an error
-        of the comparison with a baseline (drift, schema changes), found after the rows were split."""
-        return any(
-            (f.severity == "warning" and self.fail_on == "warning") or (f.check in BASELINE_CHECKS and f.fails("error"))
-            for f in self.findings
-        )
+        """A failure no invalid row accounts for and that did not reject the file: a warning under
+        --fail-on warning (an error of the file as a whole, drift included, rejects it)."""
+        return self.fail_on == "warning" and any(f.severity == "warning" for f in self.findings)
 
     def path_of(self, member: str | None) -> str:
         """The path of a member file of this dataset directory (the report's own path for None)."""

@@ -16,7 +16,7 @@ from pipecheck.config import Settings, contract_paths, glob_matches, relative_to
 from pipecheck.contract.loader import load_contract
 from pipecheck.contract.model import Contract
 from pipecheck.errors import ConfigError, ContractError, ContractProblem, UsageError
-from pipecheck.findings import FileReport, RunReport, Severity
+from pipecheck.findings import FileReport, Finding, RunReport, Severity
 from pipecheck.version import __version__
 
 if TYPE_CHECKING:
@@ -374,10 +374,10 @@ def _against_baseline(
     from pipecheck.engine import validate_file
     from pipecheck.profile import FileProfile, build_profile
 
-    read: list[FileProfile] = []
-    with_profile = dataclasses.replace(options, profile=read.append)
-    report = validate_file(path, str(path), compiled, _display(contract_path), with_profile, scratch)
-    if read:
-        current = build_profile(read, compiled.name, __version__)
-        report.findings += compare(baseline[0], current, compiled.contract, baseline[1])
-    return report
+    def drift(read: FileProfile) -> list[Finding]:
+        """Judged inside the pass, so that drift, a failure of the file as a whole, rejects it from quarantine."""
+        current = build_profile([read], compiled.name, __version__)
+        return compare(baseline[0], current, compiled.contract, baseline[1])
+
+    with_profile = dataclasses.replace(options, profile=drift)
+    return validate_file(path, str(path), compiled, _display(contract_path), with_profile, scratch)

@@ -52,7 +52,7 @@ def verdict(report: RunReport) -> str:
         if failed:
             whole = any(f.fails_as_a_whole for f in report.files)
             why = (
-                ", rejected, or failing as a whole (a warning under --fail-on warning, drift)"
+                ", rejected, or failing on a warning (--fail-on warning)"
                 if whole
                 else ", or rejected"
             )

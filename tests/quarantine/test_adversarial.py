@@ -87,15 +87,14 @@ def test_fail_on_warning_still_fails_a_file_within_its_tolerance_on_a_warning(
     failed = cli(*args, "--fail-on", "warning")
     assert failed.exit_code == 1, failed
     assert failed.stdout.splitlines()[-1] == (
-        "1 of 1 file(s) over their tolerance of invalid rows, rejected, or failing as a whole "
-        "(a warning under --fail-on warning, drift)"
+        "1 of 1 file(s) over their tolerance of invalid rows, rejected, or failing on a warning (--fail-on warning)"
     )
     data.write_bytes(b"id,a,w\n1,2,x\n2,-1,x\n")  # no warning: within the tolerance, it passes
     assert cli(*args, "--fail-on", "warning").exit_code == 0
 
 
 def test_a_drift_error_fails_a_file_within_its_tolerance(tmp_path: Path, cli: Callable[..., Result]) -> None:
-    # Drift is judged after the rows were split; the tolerance (of invalid rows) passed it.
+    # Drift fails the file as a whole: judged before its rows are split, it rejects the file.
     contract = tmp_path / "c.yaml"
     contract.write_text(CONTRACT, encoding="utf-8")
     before, after = tmp_path / "before.csv", tmp_path / "after.csv"
@@ -107,7 +106,9 @@ def test_a_drift_error_fails_a_file_within_its_tolerance(tmp_path: Path, cli: Ca
     result = cli(*args, "--max-invalid", "1")
     assert result.exit_code == 1, result
     assert "error drift a:" in result.stdout
-    assert result.stdout.splitlines()[-1].startswith("1 of 1 file(s) over their tolerance of invalid rows, rejected")
+    assert result.stdout.splitlines()[-1] == "1 of 1 file(s) over their tolerance of invalid rows, or rejected"
+    assert (tmp_path / "q" / "after.rejected.csv").read_bytes() == after.read_bytes()
+    assert not (tmp_path / "q" / "after.valid.csv").exists()
 
 
 @pytest.mark.parametrize("given", ["1_000", "1e1%", "١٢", "+3", "1_0%", "9" * 5000])
