@@ -287,26 +287,26 @@ class CsvSink:
             )
 
     def _quoted_label(self, text: str) -> str:
-        """A label list as a field of the prefix, quoted where the dialect needs it (cached: labels repeat)."""
+        """A label list as a field of the prefix (cached: labels repeat)."""
         shown = self._label_fields.get(text)
         if shown is None:
-            d = self.dialect
-            needs = any(ch in text for ch in (d.delimiter, d.quotechar, "\r", "\n"))
-            shown = d.quotechar + text.replace(d.quotechar, d.quotechar * 2) + d.quotechar if needs else text
-            self._label_fields[text] = shown
+            shown = self._label_fields[text] = self._field(text)
         return shown
+
+    def _field(self, value: str) -> str:
+        """A prefix field, quoted where the dialect needs it."""
+        d = self.dialect
+        if any(ch in value for ch in (d.delimiter, d.quotechar, "\r", "\n")):
+            return d.quotechar + value.replace(d.quotechar, d.quotechar * 2) + d.quotechar
+        return value
 
     def _terminated(self, chunk: bytes) -> bytes:
         return chunk if not chunk or chunk.endswith((b"\n", b"\r")) else chunk + self.newline
 
     def _fields(self, values: tuple[str, ...]) -> bytes:
         """Prefix fields, each quoted where the dialect needs it, ending in a delimiter."""
-        d = self.dialect
-        out = []
-        for value in values:
-            quoted = any(ch in value for ch in (d.delimiter, d.quotechar, "\r", "\n"))
-            out.append(d.quotechar + value.replace(d.quotechar, d.quotechar * 2) + d.quotechar if quoted else value)
-        return (d.delimiter.join(out) + d.delimiter).encode("utf-8")
+        delimiter = self.dialect.delimiter
+        return (delimiter.join(self._field(value) for value in values) + delimiter).encode("utf-8")
 
     # ------------------------------------------------------------ at the end
 

@@ -51,11 +51,7 @@ def verdict(report: RunReport) -> str:
     if any(f.quarantine is not None and f.quarantine.max_invalid is not None for f in report.files):
         if failed:
             whole = any(f.fails_as_a_whole for f in report.files)
-            why = (
-                ", rejected, or failing on a warning (--fail-on warning)"
-                if whole
-                else ", or rejected"
-            )
+            why = ", rejected, or failing on a warning (--fail-on warning)" if whole else ", or rejected"
             return f"{failed} of {total} file(s) over their tolerance of invalid rows{why}"
         return f"{total} file(s) within their tolerance of invalid rows"
     return f"{failed} of {total} file(s) violate their contract" if failed else f"{total} file(s) hold their contract"
