@@ -236,6 +236,7 @@ def validate(
                 quarantine=quarantine,
                 max_invalid=max_invalid,
                 keep=keep,
+                reports=tuple(t.path for t in targets if t.path is not None),
             )
         )
     emit(report, targets, color=_color(no_color), quiet=quiet, hook=hook, streamed=streamed)

@@ -43,6 +43,7 @@ class Request:
     quarantine: Path | None = None  # write each file's valid and invalid rows into this directory
     max_invalid: str | None = None  # the tolerance of invalid rows (else the contract's, else the config's)
     keep: str = "first"  # of rows sharing a unique key: the first is valid, or none
+    reports: tuple[Path, ...] = ()  # the files the run's reports go to (no quarantine output may replace one)
 
 
 def expand_paths(raw: list[str]) -> list[Path]:
@@ -196,7 +197,7 @@ def run(request: Request) -> RunReport:
     )
     tolerances = _tolerances(request, settings, compiled)
     if request.quarantine is not None:
-        _check_quarantine_outputs(request.quarantine, [path for path, _ in plan])
+        _check_quarantine_outputs(request.quarantine, [path for path, _ in plan], request.reports)
     baselines = _baselines(request, settings, {c: compiled[c] for _, c in plan})
 
     with Scratch() as scratch:
@@ -262,9 +263,9 @@ def _tolerance(
     return None
 
 
-def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
+def _check_quarantine_outputs(directory: Path, inputs: list[Path], reports: tuple[Path, ...] = ()) -> None:
     """Before anything is read: the directory can hold the outputs, no two inputs share a name
-    there, and no output would replace an input."""
+    there, and no output would replace an input or a report of the run."""
     from pipecheck.quarantining import Outputs, split_name
 
     if directory.exists() and not directory.is_dir():
@@ -290,12 +291,21 @@ def _check_quarantine_outputs(directory: Path, inputs: list[Path]) -> None:
                 hint="give --quarantine a directory outside it, or one the listing skips (a name starting with _)",
             )
     given = {path.resolve() for path in inputs}
+    written = {path.resolve() for path in reports}
     for path in inputs:
         outputs = Outputs.of(directory, path.name, "csv")
-        for output in (outputs.valid, outputs.invalid, outputs.rejected, outputs.rejected.with_suffix("")):
-            if output.resolve() in given:
+        every = (
+            outputs.valid,
+            outputs.invalid,
+            outputs.rejected,
+            outputs.rejected.with_suffix(""),
+            outputs.rejected_json,
+        )
+        for output in every:
+            if output.resolve() in given | written:
+                what = "this input" if output.resolve() in given else "this report"
                 raise UsageError(
-                    f"{output}: the quarantine files of {path} would replace this input",
+                    f"{output}: the quarantine files of {path} would replace {what}",
                     hint="give --quarantine a directory of its own",
                 )
     try:

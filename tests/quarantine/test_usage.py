@@ -118,6 +118,18 @@ def test_an_output_that_would_replace_an_input_is_refused(
     assert earlier.read_bytes() == b"a,b\nx,9\n"
 
 
+@pytest.mark.parametrize("name", ["s.valid.csv", "s.invalid.csv", "s.rejected.json"])
+def test_an_output_that_would_replace_a_report_is_refused(
+    files: tuple[Path, Path], tmp_path: Path, cli: Callable[..., Result], name: str
+) -> None:
+    data, contract = files
+    report = tmp_path / "q" / name
+    report.parent.mkdir()
+    result = cli("validate", data, "-c", contract, "--quarantine", tmp_path / "q", "-f", f"json:{report}")
+    _one_error(result, f"{report}: the quarantine files of {data} would replace this report")
+    assert not report.exists()
+
+
 def test_stdin_cannot_be_quarantined(files: tuple[Path, Path], tmp_path: Path) -> None:
     data, contract = files
     process = subprocess.run(
