@@ -27,6 +27,7 @@ from pipecheck.readers.source import (
     DecodedStream,
     DecodeLog,
     Quoting,
+    byte_positions,
     count_byte,
     line_breaks,
     lone_crs,
@@ -112,6 +113,8 @@ class CsvReader:
         self.checkpoints = Checkpoints()
         self._maps: dict[int, tuple[Positions | None, Positions | None]] = {}
         self._unlocated: set[int] = set()
+        self._unlaid: dict[int, int] = {}  # blocks parsed without a layout: their physical lines
+        self._regular_file: bool | None = None
         self._names: list[str] | None = None
         self._decoded: DecodedStream | None = None
         self._block_source: Iterator[tuple[bytes, bool, Positions | None]] | None = None
@@ -228,7 +231,19 @@ class CsvReader:
                 self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
             if block:
-                yield _PendingBlock(self, parsers, block, at_end, quotes, (start, offset))
+                pending = _PendingBlock(self, parsers, block, at_end, quotes, (start, offset))
+                pending.rereadable = self._rereadable()
+                yield pending
+
+    def _rereadable(self) -> bool:
+        """Whether the text decoded so far is the file's own bytes (after a BOM), so a block can be
+        read again from the file by its byte range: UTF-8 with nothing replaced, from a regular file."""
+        decoded = self._decoded
+        if decoded is None or not decoded.passthrough or self.compression is not None or self.opened is not None:
+            return False
+        if self._regular_file is None:
+            self._regular_file = self.path.is_file()
+        return self._regular_file and not self.decode_log.count
 
     def _parse_pending(self, work: _PendingBlock) -> pl.DataFrame:
         """The block's frame and everything about it that needs no count from earlier blocks."""
@@ -243,6 +258,14 @@ class CsvReader:
         # quotes from the cut come only from a buffer without lone CRs (_RecordBlocks._last_record_end)
         cut = work.quotes is not None
         quotes = work.quotes if cut else _exact_quotes(block, self.dialect)
+        if cut and work.rereadable and not self.keep_records:
+            assert quotes is not None
+            feeds = count_byte(block, LF)
+            frame = parsers.quoted.parse(block, None, quotes, lone_cr_checked=True, line_feeds=feeds)
+            if frame is not None:  # every record checked, one a line feed ends (no lone CR)
+                work.unlaid = True
+                work.lines, work.records = feeds, frame.height
+                return frame
         known = quotes is not None and _layout_by_quote_parity(
             block, self.dialect, work.at_end, quotes, lone_cr=not cut
         )
@@ -278,6 +301,8 @@ class CsvReader:
         """The block's place in the file, from the counts of the blocks settled before it."""
         index = len(self.checkpoints.points)
         point = Checkpoint(index, self._row, work.rows, self._record, self._line, work.byte_range)
+        if work.unlaid:
+            self._unlaid[point.index] = work.lines
         if work.layout is not None:
             if not work.located:
                 self._unlocated.add(point.index)
@@ -398,6 +423,8 @@ class CsvReader:
             if point is None:
                 continue
             i = ordinal - point.first_row
+            if point.index in self._unlaid:
+                self._lay_out(point)
             if point.index in self._unlocated:
                 found[ordinal] = Place(point.first_record + i)
                 continue
@@ -406,6 +433,29 @@ class CsvReader:
             record = int(records[i]) if records is not None else i
             found[ordinal] = Place(point.first_record + record, (point.first_line or 1) + line)
         return found
+
+    def _lay_out(self, point: Checkpoint) -> None:
+        """The row map of a block parsed without a layout, from its bytes read again from the file;
+        a file changed since leaves the block's rows without lines."""
+        import numpy as np
+
+        lines = self._unlaid.pop(point.index)
+        assert point.byte_range is not None
+        start, end = point.byte_range
+        try:
+            with self.path.open("rb") as handle:
+                skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
+                handle.seek(skip + start)
+                block = handle.read(end - start)
+        except OSError:
+            block = b""
+        layout = _layout_by_quote_parity(block, self.dialect, False) if len(block) == end - start else None
+        if layout is None or layout.open_quote or layout.starts.size != point.rows or layout.lines != lines:
+            self._unlocated.add(point.index)
+            return
+        row_map = _row_map(layout, np.ones(point.rows, dtype=bool))
+        if row_map is not None:
+            self._maps[point.index] = row_map
 
     def file_findings(self) -> list[Finding]:
         findings = []
@@ -548,7 +598,7 @@ def line_ends(block: bytes) -> Positions:
     block without lone CRs."""
     import numpy as np
 
-    ends = np.flatnonzero(np.frombuffer(block, dtype=np.uint8) == LF).astype(np.int64) + 1
+    ends = byte_positions(np.frombuffer(block, dtype=np.uint8), LF).astype(np.int64) + 1
     if block and not block.endswith(b"\n"):
         ends = np.append(ends, len(block))
     return ends
@@ -566,10 +616,10 @@ def _breaks(data: Any, lone_cr: bool = True) -> Positions:
     known to be none)."""
     import numpy as np
 
-    lf = np.flatnonzero(data == LF)
+    lf = byte_positions(data, LF)
     if not lone_cr:
         return lf
-    cr = np.flatnonzero(data == CR)
+    cr = byte_positions(data, CR)
     if not cr.size:
         return lf
     lone = cr[(cr + 1 >= data.size) | (data[np.minimum(cr + 1, data.size - 1)] != LF)]
@@ -590,7 +640,7 @@ def _exact_quotes(block: bytes, dialect: CsvDialect) -> Positions | None:
     if len(quote) != 1 or len(delimiter) != 1 or (dialect.escapechar and dialect.escapechar.encode() in block):
         return None
     data = np.frombuffer(block, dtype=np.uint8)
-    quotes = np.flatnonzero(data == quote[0])
+    quotes = byte_positions(data, quote[0])
     if quotes.size and not dialect.doublequote and quote * 2 in block:
         return None
     if quotes.size and not _quotes_well_formed(data, quotes, delimiter[0]):
@@ -875,6 +925,10 @@ class _PendingBlock:
         self.map: tuple[Positions | None, Positions | None] | None = None
         self.open_quote_unchecked = False
         self.records_found: RawRecords | None = None  # raw_records(), found while parsing (ReadOptions.records)
+        # the file's bytes of the block are the decoded ones (`CsvReader._rereadable`): its layout
+        # may wait until a row of it is located
+        self.rereadable = False
+        self.unlaid = False  # parsed without a layout: `CsvReader.locate` lays it out from the file
 
     def parse(self) -> pl.DataFrame:
         frame = self.reader._parse_pending(self)
@@ -893,6 +947,13 @@ class _PendingBlock:
 
         if self.records_found is not None:
             return self.records_found
+        if self.unlaid:
+            layout = _layout_by_quote_parity(self.block, self.reader.dialect, False, lone_cr=False)
+            assert layout is not None, "an unlaid block has well-formed quotes"
+            ends = _after_all(self.block, layout.ends)
+            return RawRecords(
+                self.block, layout.starts, ends, np.ones(ends.size, dtype=bool), layout.start_lines, False
+            )
         if self.layout is None:  # plain text: every line is a record of the frame
             ends = line_ends(self.block)
             starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
@@ -929,8 +990,16 @@ class _QuotedText:
         self.usable = len(self.delimiter) == 1 and len(self.quote) == 1 and width > 1 and not dialect.escapechar
 
     def parse(
-        self, block: bytes, layout: _Layout, quotes: Positions, *, lone_cr_checked: bool = False
+        self,
+        block: bytes,
+        layout: _Layout | None,
+        quotes: Positions,
+        *,
+        lone_cr_checked: bool = False,
+        line_feeds: int | None = None,
     ) -> pl.DataFrame | None:
+        """The block's frame, or None where polars' parse is not known to be exact. Without a
+        layout, the record ends are counted from the line breaks (`_unlaid_content`)."""
         import numpy as np
         import polars as pl
 
@@ -953,11 +1022,19 @@ class _QuotedText:
             )
         except (pl.exceptions.PolarsError, ValueError):
             return None
-        if frame.height != layout.starts.size:
+        if layout is None:
+            if not block.endswith(b"\n"):
+                return None
+            feeds = count_byte(block, LF) if line_feeds is None else line_feeds
+            content = _unlaid_content(block, frame.height, feeds)
+            if content is None:
+                return None
+        elif frame.height != layout.starts.size:
             return None  # blank lines (polars makes rows of them) or a disagreement: the exact path decides
+        else:
+            content = int((layout.ends - layout.starts).sum())
         # Every byte of a record's content is a value's, a delimiter outside quotes, or a quote
         # character; of these, one of each doubled pair is also in the value.
-        content = int((layout.ends - layout.starts).sum())
         values = int(frame.select(pl.all().str.len_bytes().sum()).sum_horizontal().item())
         doubled = int(np.count_nonzero(quotes[2::2] == quotes[1:-1:2] + 1)) if quotes.size else 0
         if content - values - int(quotes.size) + doubled != frame.height * (self.width - 1):
@@ -965,6 +1042,20 @@ class _QuotedText:
         if not self.wanted:
             return frame.select(pl.first().alias("__row__"))
         return frame.select(pl.col(positional[pos]).alias(name) for name, pos in self.wanted.items())
+
+
+def _unlaid_content(block: bytes, records: int, line_feeds: int) -> int | None:
+    """The bytes of a block's records less their line breaks, if each of the `records` ends in the
+    same break: all LF, or all CRLF (every LF after a CR); None where breaks are mixed. For a block
+    ending in a line break and holding no lone CR.
+
+    A blank line, or polars ending a record at a quoted line break, shows in the delimiter count
+    that `_QuotedText.parse` checks, as with a layout.
+    """
+    crs = count_byte(block, CR) if b"\r" in block else 0
+    if not crs:
+        return len(block) - records
+    return len(block) - 2 * records if crs == line_feeds else None
 
 
 class _PlainText:

@@ -1,0 +1,170 @@
+"""Well-quoted blocks parsed without a layout: their rows' lines are found later, from the file.
+
+A block of a seekable UTF-8 file whose quotes are well formed is parsed by polars and checked by
+its line-break counts alone (`_unlaid_content`); the record starts and lines of its rows are
+worked out only when one of them is located, from the block's bytes read again by byte range.
+Every test here holds those lines to the csv module's, or to the eager layout's.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import tempfile
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from pipecheck.cli import app
+from pipecheck.contract.model import CsvDialect
+from pipecheck.readers.base import Place, ReadOptions, settled
+from pipecheck.readers.csv import BOM, CsvReader
+from tests.messy.test_plain_fast_path import PROPERTY, QuotedCase, quoted_exports
+
+
+def oracle_places(text: str, dialect: CsvDialect) -> list[Place]:
+    """Row number and starting physical line of every checked record, by the csv module."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar=dialect.quotechar)
+    records: list[tuple[int, list[str]]] = []
+    before = 0
+    for record in reader:
+        if record:
+            records.append((before + 1, record))
+        before = reader.line_num
+    width = len(records[0][1])
+    data = records[1:]
+    return [Place(number, line) for number, (line, record) in enumerate(data, 1) if len(record) == width]
+
+
+def read_places(path: Path, dialect: CsvDialect, block_size: int, *, records: bool = False) -> tuple[list[Place], int]:
+    """Every checked row's place as the reader locates it, and how many blocks were left unlaid."""
+    reader = CsvReader(
+        path, (path.suffix == ".gz" and "gzip") or None, ReadOptions(dialect, block_size=block_size, records=records)
+    )
+    width = len(reader.columns())
+    rows = sum(batch.rows for batch in settled(reader.batches({f"c{i}": i for i in range(width)})))
+    unlaid = len(reader._unlaid)
+    places = reader.locate(range(rows))
+    return [places[i] for i in range(rows)], unlaid
+
+
+def write(tmp_path: Path, data: bytes, name: str = "data.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    return path
+
+
+def notes_file(rows: int, end: str = "\n") -> str:
+    notes = ['"says ""hi"", twice"', f'"line one{end}line two"', '"a, b, c"', ""]
+    lines = ["id,amount,note"] + [f"{i},{i * 3 % 1000},{notes[i % 4]}" for i in range(rows)]
+    return end.join(lines) + end
+
+
+@st.composite
+def uniform_exports(draw: st.DrawFn) -> QuotedCase:
+    """Quoted exports whose line breaks are all LF or all CRLF, values' too (the unlaid blocks'
+    shape), with now and then a short, long or blank row."""
+    delimiter = draw(st.sampled_from([",", ";", "\t"]))
+    width = draw(st.integers(2, 4))
+    end = draw(st.sampled_from(["\n", "\r\n"]))
+    pieces = ["a", "7", " ", "é", "€", delimiter, '"', end, ""]
+
+    def field() -> str:
+        value = "".join(draw(st.lists(st.sampled_from(pieces), max_size=5)))
+        needs = any(c in value for c in (delimiter, '"', "\n")) or (value == "" and draw(st.booleans()))
+        return '"' + value.replace('"', '""') + '"' if needs else value
+
+    kinds = st.sampled_from(["ok"] * 40 + ["short", "long", "blank"])
+    rows = [delimiter.join(f"n{i}" for i in range(width))]
+    for kind in draw(st.lists(kinds, min_size=1, max_size=300)):
+        count = {"short": width - 1, "long": width + 1, "blank": 0}.get(kind, width)
+        rows.append(delimiter.join(field() for _ in range(count)))
+    text = end.join(rows) + (end if draw(st.booleans()) else "")
+    return QuotedCase(text, CsvDialect(delimiter=delimiter), draw(st.integers(16, 512)), {})
+
+
+@PROPERTY
+@given(st.one_of(quoted_exports(), uniform_exports()), st.booleans())
+def test_rows_of_unlaid_blocks_are_located_as_the_csv_module_reads_them(case: QuotedCase, bom: bool) -> None:
+    data = (BOM if bom else b"") + case.text.encode()
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder), data)
+        places, _ = read_places(path, case.dialect, case.block_size)
+        eager, unlaid = read_places(path, case.dialect, case.block_size, records=True)
+    assert unlaid == 0, "quarantine's reads keep every layout"
+    assert places == eager == oracle_places(case.text, case.dialect)
+
+
+def test_a_quoted_export_is_mostly_unlaid_and_located_exactly(tmp_path: Path) -> None:
+    for end in ("\n", "\r\n"):
+        text = notes_file(3000, end)
+        path = write(tmp_path, BOM + text.encode())
+        places, unlaid = read_places(path, CsvDialect(), 2048)
+        assert unlaid > 10, "well-quoted blocks kept their layouts"
+        assert places == oracle_places(text, CsvDialect())
+
+
+def test_after_an_undecodable_byte_blocks_keep_their_layouts(tmp_path: Path) -> None:
+    """Replaced bytes make the decoded text differ from the file: no block after them is re-read."""
+    text = notes_file(3000)
+    data = text.encode().replace(b"line two", b"line tw\xff", 1)
+    path = write(tmp_path, data)
+    places, unlaid = read_places(path, CsvDialect(), 2048)
+    expected = oracle_places(data.decode("utf-8", "replace"), CsvDialect())
+    assert unlaid == 0
+    assert places == expected
+
+
+def test_compressed_input_keeps_its_layouts(tmp_path: Path) -> None:
+    text = notes_file(3000, "\r\n")
+    path = write(tmp_path, text.encode(), "data.csv.gz")
+    places, unlaid = read_places(path, CsvDialect(), 2048)
+    assert unlaid == 0
+    assert places == oracle_places(text, CsvDialect())
+
+
+def test_a_file_changed_before_its_rows_are_located_leaves_them_without_lines(tmp_path: Path) -> None:
+    text = notes_file(3000)
+    path = write(tmp_path, text.encode())
+    reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=2048))
+    reader.columns()
+    rows = sum(batch.rows for batch in settled(reader.batches({"c0": 0, "c1": 1, "c2": 2})))
+    assert reader._unlaid
+    path.write_bytes(text.encode()[: len(text) // 2])  # truncated under the reader
+    places = reader.locate(range(rows))
+    expected = oracle_places(text, CsvDialect())
+    assert [p.row for p in places.values()] == [p.row for p in expected]
+    assert any(p.line is None for p in places.values())
+    assert all(p.line in (None, e.line) for p, e in zip(places.values(), expected, strict=True))
+    path.unlink()  # gone altogether: the same, no error
+    reader2 = CsvReader(write(tmp_path, text.encode(), "again.csv"), None, ReadOptions(CsvDialect(), block_size=2048))
+    reader2.columns()
+    total = sum(batch.rows for batch in settled(reader2.batches({"c0": 0})))
+    reader2.path.unlink()
+    assert all(p.line is None or p.line >= 2 for p in reader2.locate(range(total)).values())
+
+
+def test_late_examples_of_a_quoted_export_name_their_lines(tmp_path: Path) -> None:
+    """Through the CLI: failures and a duplicate late in the file, in blocks parsed without a layout."""
+    rows = 40_000
+    text = notes_file(rows)
+    body = text.replace(f"\n{rows - 7},", f"\n{rows - 8},")  # a late duplicate id
+    path = write(tmp_path, body.encode())
+    contract = tmp_path / "c.yaml"
+    contract.write_text(
+        "contract: notes\nversion: 1\ncolumns:\n"
+        "  id: {type: integer, unique: true}\n  amount: {type: integer, max: 990}\n"
+        "  note: {type: string, nullable: true}\n"
+    )
+    result = CliRunner().invoke(app, ["validate", str(path), "--contract", str(contract), "--format", "json"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    examples = [e for f in report["files"][0]["findings"] for e in f.get("examples", [])]
+    places = {p.row: p.line for p in oracle_places(body, CsvDialect())}
+    assert examples and all(e["line"] == places[e["row"]] for e in examples if e.get("row"))
+    late = [e for e in examples if e.get("row", 0) > rows - 10]
+    assert late, "the late duplicate is an example"
