@@ -8,6 +8,9 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e .
+	@# an editable install leaves pipecheck uncompiled, where a wheel's is compiled: under
+	@# PYTHONDONTWRITEBYTECODE every run would compile it again (bench/README.md: start-up)
+	$(PY) -m compileall -q pipecheck
 	touch $@
 
 $(VENV)/.dev-installed: $(VENV)/.installed
