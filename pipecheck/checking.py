@@ -22,6 +22,7 @@ from pipecheck.profile import ProfiledColumn, ProfilePart, profile_batch
 from pipecheck.storage_types import shown_stored, stored_values
 
 ORDINAL = "__ordinal__"
+PARSED = "__parsed__"  # prefix of a typed column's parse beside its text (`_parse_plan`)
 _NO_CSE = pl.QueryOptFlags(comm_subexpr_elim=False)
 
 
@@ -70,7 +71,7 @@ class CheckPlan:
 
     text: bool
     columns: tuple[CompiledColumn, ...]
-    parse: tuple[pl.Expr, ...]  # text input: typed columns, then type-failure masks
+    parse: tuple[pl.Expr, ...]  # text input: typed columns, then type-failure masks (from `parsed`)
     rules: tuple[CompiledRule, ...]
     masks: tuple[pl.Expr, ...]
     summaries: tuple[pl.Expr, ...]
@@ -80,6 +81,8 @@ class CheckPlan:
     conditions: tuple[pl.Expr, ...] = ()  # `expression` rules: their masks, over contract names
     condition_inputs: tuple[pl.Expr, ...] = ()  # the typed columns they read, renamed to contract names
     profile: tuple[ProfiledColumn, ...] | None = None  # columns to gather statistics of (snapshot, --baseline)
+    # text input: each typed column's parse, added beside its text before `parse` reads both
+    parsed: tuple[pl.Expr, ...] = ()
     # per-row verdicts: (index in `rules`, label, decided at the end) of each error rule
     verdicts: tuple[tuple[int, str, bool], ...] | None = None
 
@@ -114,12 +117,14 @@ def plan_checks(
     keys = tuple(
         (key, tuple(compiled.columns[n].internal for n in key)) for key in compiled.unique_keys if set(key) <= names
     )
+    parsed, parse = _parse_plan(compiled, columns) if text else ((), ())
     with_condition = [r for r in rules if r.condition is not None]
     read = sorted({name for r in with_condition for name in r.columns}, key=list(compiled.columns).index)
     return CheckPlan(
         text=text,
         columns=columns,
-        parse=tuple(_parse_plan(compiled, columns)) if text else (),
+        parse=parse,
+        parsed=parsed,
         rules=rules,
         masks=masks,
         summaries=summaries,
@@ -262,7 +267,7 @@ def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:
     again by the full rule, surrounding whitespace stripped (stripping every value would cost as
     much as parsing it).
     """
-    typed = frame.lazy().select(plan.parse).collect()
+    typed = frame.lazy().with_columns(plan.parsed).select(plan.parse).collect()
     masks = set(typed.columns)
     failing = [c for c in plan.columns if c.type_failed in masks]
     if not failing:
@@ -273,8 +278,12 @@ def _typed(plan: CheckPlan, frame: pl.DataFrame) -> pl.DataFrame:
     return _retry_stripped(frame, typed, retry) if retry else typed
 
 
-def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...]) -> list[pl.Expr]:
-    """The expressions turning a text batch into `_typed`'s frame.
+def _parse_plan(
+    compiled: CompiledContract, columns: tuple[CompiledColumn, ...]
+) -> tuple[tuple[pl.Expr, ...], tuple[pl.Expr, ...]]:
+    """The expressions turning a text batch into `_typed`'s frame: each typed column's parse
+    beside its text, then the values and type-failure masks read from both (one query that
+    names a parse twice, for its value and its mask, costs more: bench/README.md).
 
     A null token is mapped to null only where it could be read as a value: in text columns, and in
     typed columns whose parse accepts one of the tokens (say "n" as boolean false). Elsewhere the
@@ -282,6 +291,7 @@ def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...])
     """
     nulls = compiled.contract.csv.null_values
     tokens_parse_by_rule: dict[tuple[object, ...], bool] = {}
+    parses: list[pl.Expr] = []
     values: list[pl.Expr] = []
     masks: list[pl.Expr] = []
     for column in columns:
@@ -297,10 +307,12 @@ def _parse_plan(compiled: CompiledContract, columns: tuple[CompiledColumn, ...])
             tokens = pl.DataFrame({column.internal: nulls}, schema={column.internal: pl.String})
             tokens_parse_by_rule[rule] = bool(nulls) and tokens.select(parsed.is_not_null().any()).item()
         tokens_parse = tokens_parse_by_rule[rule]
+        parses.append(parsed.alias(PARSED + column.internal))
+        parsed = pl.col(PARSED + column.internal)
         value = pl.when(null_token).then(None).otherwise(parsed) if tokens_parse else parsed
         values.append(value.alias(column.internal))
         masks.append((parsed.is_null() & ~null_token & text.is_not_null()).alias(column.type_failed))
-    return values + masks
+    return tuple(parses), tuple(values + masks)
 
 
 def _retry_stripped(frame: pl.DataFrame, typed: pl.DataFrame, columns: list[CompiledColumn]) -> pl.DataFrame:
