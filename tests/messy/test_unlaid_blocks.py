@@ -189,3 +189,11 @@ def test_a_file_rewritten_in_place_to_the_same_counts_leaves_its_rows_without_li
     expected = oracle_places(before, CsvDialect())
     assert [p.row for p in places.values()] == [p.row for p in expected]
     assert all(p.line in (None, e.line) for p, e in zip(places.values(), expected, strict=True))
+    # replaced by a rename (how producers publish a new version): another file at the same path
+    path.write_bytes(before.encode())
+    reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=256))
+    reader.columns()
+    rows = sum(batch.rows for batch in settled(reader.batches({"c0": 0, "c1": 1})))
+    write(tmp_path, after.encode(), "new.csv").replace(path)
+    places = reader.locate(range(rows))
+    assert all(p.line in (None, e.line) for p, e in zip(places.values(), expected, strict=True))
