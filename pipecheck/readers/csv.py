@@ -13,6 +13,8 @@ import csv
 import functools
 import io
 import itertools
+import os
+import stat
 import threading
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
@@ -114,7 +116,9 @@ class CsvReader:
         self._maps: dict[int, tuple[Positions | None, Positions | None]] = {}
         self._unlocated: set[int] = set()
         self._unlaid: dict[int, int] = {}  # blocks parsed without a layout: their physical lines
-        self._regular_file: bool | None = None
+        # the file as it was when opened for reading (a regular file's identity, size and times):
+        # a block is re-read from the file only while it is still that file, unchanged
+        self._file_state: tuple[int, ...] | None = None
         self._names: list[str] | None = None
         self._decoded: DecodedStream | None = None
         self._block_source: Iterator[tuple[bytes, bool, Positions | None]] | None = None
@@ -170,6 +174,8 @@ class CsvReader:
         """The file's blocks from where reading has got to, on the one stream opened for it."""
         if self._block_source is None:
             d = self.dialect
+            if self.compression is None and self.opened is None:
+                self._file_state = _file_state(self.path)  # before opening: any later write shows
             self._decoded = open_text_bytes(
                 self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting, self.opened
             )
@@ -241,9 +247,7 @@ class CsvReader:
         decoded = self._decoded
         if decoded is None or not decoded.passthrough or self.compression is not None or self.opened is not None:
             return False
-        if self._regular_file is None:
-            self._regular_file = self.path.is_file()
-        return self._regular_file and not self.decode_log.count
+        return self._file_state is not None and not self.decode_log.count
 
     def _parse_pending(self, work: _PendingBlock) -> pl.DataFrame:
         """The block's frame and everything about it that needs no count from earlier blocks."""
@@ -444,6 +448,8 @@ class CsvReader:
         start, end = point.byte_range
         try:
             with self.path.open("rb") as handle:
+                if _file_state(handle.fileno()) != self._file_state:
+                    raise OSError("the file changed since it was read")
                 skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
                 handle.seek(skip + start)
                 block = handle.read(end - start)
@@ -563,6 +569,18 @@ def _row_map(layout: _Layout, valid: Any) -> tuple[Positions | None, Positions |
         None if consecutive_lines else lines.astype(np.int32),
         None if consecutive_records else records.astype(np.int32),
     )
+
+
+def _file_state(file: Path | int) -> tuple[int, ...] | None:
+    """A regular file's device, inode, size and modification and change times (None: not a regular
+    file, or gone): a file rewritten in place, even to the same size, shows in its times."""
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
 def _lines_in(block: bytes) -> int:
