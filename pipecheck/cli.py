@@ -459,6 +459,8 @@ def entry() -> None:
     # One jemalloc arena for polars' threads: less memory kept, as fast (bench/README.md); read
     # when polars loads, which nothing imported so far does; a user's own setting wins.
     os.environ.setdefault("_RJEM_MALLOC_CONF", "narenas:1")
+    # numpy's BLAS is never called here, yet its threads, started with numpy, spin for a while
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # SIGTERM (a CI job cancelled, `timeout`) ends the run as Ctrl-C does: cleanup runs, exit 130.
     signal.signal(signal.SIGTERM, _interrupt)
     code = main()
