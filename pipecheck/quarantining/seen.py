@@ -35,6 +35,7 @@ class SeenKeys:
     def __init__(self) -> None:
         self.low = 0  # the value of flags[0]
         self.flags: Any = None
+        self.seen_low = self.seen_high = 0  # the smallest and largest value seen (the flags hold room beyond)
 
     def repeated(self, values: Any) -> Any | None:
         """True for each value seen before, in an earlier call or earlier in `values`; None once the
@@ -47,12 +48,16 @@ class SeenKeys:
         low, high = int(values.min()), int(values.max())
         if self.flags is None:
             self.low, self.flags = low, np.zeros(0, dtype=bool)
-        start, end = min(low, self.low), max(high + 1, self.low + self.flags.size)
+            self.seen_low, self.seen_high = low, high
+        # the span of the values seen, not of the flags' room to spare
+        start, end = min(low, self.seen_low), max(high, self.seen_high) + 1
         if end - start > MAX_SPAN:
             return None
-        if start < self.low or end > self.low + self.flags.size:  # grow, with room to spare
-            grown = np.zeros(min(MAX_SPAN, max(end - start, 2 * self.flags.size)), dtype=bool)  # room above
-            grown[self.low - start : self.low - start + self.flags.size] = self.flags
+        self.seen_low, self.seen_high = start, end - 1
+        if start < self.low or end > self.low + self.flags.size:  # grow, with room to spare above
+            grown = np.zeros(min(MAX_SPAN, max(end - start, 2 * self.flags.size)), dtype=bool)
+            kept = min(self.flags.size, grown.size - (self.low - start))  # past it, no value was seen
+            grown[self.low - start : self.low - start + kept] = self.flags[:kept]
             self.low, self.flags = start, grown
         at = values - self.low
         repeated = self.flags[at] | ~pl.Series(values).is_first_distinct().to_numpy()

@@ -37,6 +37,16 @@ def test_repeated_values_are_those_a_set_has_seen(batches: list[list[int]]) -> N
     assert given_up or not batches or all(not b for b in batches) or keys.flags is not None
 
 
+def test_the_flags_room_to_spare_does_not_count_as_values_seen() -> None:
+    """Grown with room above, the flags span more than the values; only the values' span may
+    make the set give up (found by the property test above)."""
+    keys = SeenKeys()
+    for batch in ([0], [10_000_000], [15_000_000], [-48_000_000], [15_000_000, -48_000_000, 7]):
+        found = keys.repeated(np.array(batch, dtype=np.int64))
+        assert found is not None, "63M values apart, under MAX_SPAN (64 Mi)"
+    assert found.tolist() == [True, True, False]
+
+
 def _quarantine(tmp_path: Path, kind: str, rows: list[str], name: str) -> tuple[dict[str, object], bytes, bytes]:
     contract = tmp_path / f"{name}.yaml"
     contract.write_text(
