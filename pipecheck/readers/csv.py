@@ -239,6 +239,7 @@ class CsvReader:
             if block:
                 pending = _PendingBlock(self, parsers, block, at_end, quotes, (start, offset))
                 pending.rereadable = self._rereadable()
+                pending.no_lone_cr = self._decoded is not None and not self._decoded.lone_cr_seen()
                 yield pending
 
     def _rereadable(self) -> bool:
@@ -255,12 +256,14 @@ class CsvReader:
 
         block, parsers = work.block, work.parsers
         plain = parsers.plain
-        frame = plain.parse(block) if plain.usable and plain.accepts(block) else None
+        no_lone_cr = work.no_lone_cr
+        frame = plain.parse(block) if plain.usable and plain.accepts(block, no_lone_cr) else None
         if frame is not None:
-            work.lines, work.records = _lines_in(block), frame.height
+            work.lines, work.records = _lines_in(block, no_lone_cr), frame.height
             return frame
         # quotes from the cut come only from a buffer without lone CRs (_RecordBlocks._last_record_end)
         cut = work.quotes is not None
+        no_lone_cr = no_lone_cr or cut
         quotes = work.quotes if cut else _exact_quotes(block, self.dialect)
         if cut and work.rereadable and not self.keep_records:
             assert quotes is not None
@@ -271,12 +274,12 @@ class CsvReader:
                 work.lines, work.records = feeds, frame.height
                 return frame
         known = quotes is not None and _layout_by_quote_parity(
-            block, self.dialect, work.at_end, quotes, lone_cr=not cut
+            block, self.dialect, work.at_end, quotes, lone_cr=not no_lone_cr
         )
         layout = known or _layout_by_csv_module(block, self.dialect, work.at_end)
         frame = None
         if quotes is not None and not layout.open_quote:
-            frame = parsers.quoted.parse(block, layout, quotes, lone_cr_checked=cut)
+            frame = parsers.quoted.parse(block, layout, quotes, lone_cr_checked=no_lone_cr)
         if frame is not None:
             valid = np.ones(frame.height, dtype=bool)
         else:
@@ -583,9 +586,11 @@ def _file_state(file: Path | int) -> tuple[int, ...] | None:
     return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
 
 
-def _lines_in(block: bytes) -> int:
-    """Physical lines in a block of whole records (a last line without a break counts)."""
-    return line_breaks(block) + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
+def _lines_in(block: bytes, no_lone_cr: bool = False) -> int:
+    """Physical lines in a block of whole records (a last line without a break counts);
+    `no_lone_cr`: the block is known to hold no CR without an LF after it."""
+    breaks = count_byte(block, LF) if no_lone_cr else line_breaks(block)
+    return breaks + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
 
 
 def _after(block: bytes, end: int) -> int:
@@ -849,7 +854,7 @@ class _RecordBlocks:
         quotes = _exact_quotes(buffer, self.dialect)
         if quotes is None:
             return self._exact_cut(buffer), None
-        if _has_lone_cr(buffer):
+        if self.stream.lone_cr_seen() and _has_lone_cr(buffer):
             return self._cut_by_layout(buffer, quotes), None  # a lone CR ends a line too
         # the last LF with an even number of quotes before it ends a record; one inside quotes
         # sends the search to before the quote that opened them
@@ -946,6 +951,7 @@ class _PendingBlock:
         # the file's bytes of the block are the decoded ones (`CsvReader._rereadable`): its layout
         # may wait until a row of it is located
         self.rereadable = False
+        self.no_lone_cr = False  # the stream had shown no lone CR when the block was cut
         self.unlaid = False  # parsed without a layout: `CsvReader.locate` lays it out from the file
 
     def parse(self) -> pl.DataFrame:
@@ -1089,11 +1095,12 @@ class _PlainText:
         # polars takes a one-byte separator; the stdlib-compatible CR line ends go to pyarrow.
         self.usable = len(self.delimiter) == 1 and width > 0
 
-    def accepts(self, block: bytes) -> bool:
-        """False where quoting or escaping appears: there a real parser must find the fields."""
+    def accepts(self, block: bytes, no_lone_cr: bool = False) -> bool:
+        """False where quoting or escaping appears: there a real parser must find the fields.
+        `no_lone_cr`: the block is known to hold no CR without an LF after it."""
         if any(special in block for special in self.specials):
             return False
-        return not _has_lone_cr(block)
+        return no_lone_cr or not _has_lone_cr(block)
 
     def parse(self, block: bytes) -> pl.DataFrame | None:
         """The block's wanted columns, or None if a line is blank or does not have exactly `width` fields."""

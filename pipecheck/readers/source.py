@@ -202,6 +202,9 @@ class DecodedStream(io.RawIOBase):
         self.ends_in_cr = False
         self.text_breaks = 0  # line breaks in the text decoded so far (right for any encoding, utf-16 too)
         self.text_ends_in_cr = False
+        # CRs without an LF after them in the text handed out so far (one at its very end counts
+        # until the next piece shows an LF); not kept where comment lines are rewritten
+        self.lone_crs_out = 0
         self._input_len = 0
         self.partial_line = ""
         self.eof = False
@@ -255,10 +258,12 @@ class DecodedStream(io.RawIOBase):
         chunk = self.raw.read(size)
         final = not chunk
         self.eof = final
-        breaks = _line_breaks(chunk, self.ends_in_cr)
+        lone = lone_crs(chunk) if b"\r" in chunk else 0
+        breaks = count_byte(chunk, ord("\n")) + lone - (1 if self.ends_in_cr and chunk.startswith(b"\n") else 0)
         if self.passthrough and chunk.isascii() and not self.decoder.getstate()[0]:
             # ASCII is valid UTF-8 as it is: no decode/encode round trip (most of a typical file).
             self.decoder = self.plain_decoder
+            self.lone_crs_out += lone - (1 if self.text_ends_in_cr and chunk.startswith(b"\n") else 0)
             self.text_breaks += breaks
             self.text_ends_in_cr = chunk.endswith(b"\r")
             self._advance(chunk, breaks)
@@ -272,11 +277,20 @@ class DecodedStream(io.RawIOBase):
         finally:
             _decoding.stream = None
         self.text_breaks += _text_breaks(text, self.text_ends_in_cr)
+        if "\r" in text:
+            self.lone_crs_out += text.count("\r") - text.count("\r\n")
+        if self.text_ends_in_cr and text.startswith("\n"):
+            self.lone_crs_out -= 1
         self.text_ends_in_cr = text.endswith("\r") if text else self.text_ends_in_cr
         self._advance(chunk, breaks)
         if self.comment is not None:
             text = self._blank_comments(text, final)
         return text.encode("utf-8", errors="surrogatepass")
+
+    def lone_cr_seen(self) -> bool:
+        """Whether the text handed out so far may hold a CR without an LF after it (a line end
+        to pyarrow and the csv module, not to polars); False is exact."""
+        return self.comment is not None or self.lone_crs_out > 0
 
     def _advance(self, chunk: bytes, breaks: int) -> None:
         self.raw_offset += len(chunk)

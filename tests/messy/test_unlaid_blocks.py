@@ -197,3 +197,19 @@ def test_a_file_rewritten_in_place_to_the_same_counts_leaves_its_rows_without_li
     write(tmp_path, after.encode(), "new.csv").replace(path)
     places = reader.locate(range(rows))
     assert all(p.line in (None, e.line) for p, e in zip(places.values(), expected, strict=True))
+
+
+def test_a_lone_cr_late_in_a_crlf_file_is_still_a_line_end(tmp_path: Path) -> None:
+    """Blocks skip the scan for lone CRs while the stream has shown none; the first one, late in
+    the file, sends its block and the rest through the exact scans again."""
+    text = notes_file(3000, "\r\n")
+    at = text.index("\r\n2500,")
+    text = text[:at] + "\r" + text[at + 2 :]  # record 2500 ends in a lone CR
+    path = write(tmp_path, text.encode())
+    places, unlaid = read_places(path, CsvDialect(), 2048)
+    assert unlaid > 10
+    assert places == oracle_places(text, CsvDialect())
+    reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=2048))
+    width = len(reader.columns())
+    rows = [row for batch in settled(reader.batches({f"c{i}": i for i in range(width)})) for row in batch.frame.rows()]
+    assert [r[0] for r in rows] == [str(i) for i in range(3000)]
