@@ -245,10 +245,10 @@ class CsvReader:
     def _rereadable(self) -> bool:
         """Whether the text decoded so far is the file's own bytes (after a BOM), so a block can be
         read again from the file by its byte range: UTF-8 with nothing replaced, from a regular file."""
-        decoded = self._decoded
-        if decoded is None or not decoded.passthrough or self.compression is not None or self.opened is not None:
-            return False
-        return self._file_state is not None and not self.decode_log.count
+        decoded = self._decoded  # a file state is kept only for an uncompressed file opened by path
+        return (
+            self._file_state is not None and decoded is not None and decoded.passthrough and not self.decode_log.count
+        )
 
     def _parse_pending(self, work: _PendingBlock) -> pl.DataFrame:
         """The block's frame and everything about it that needs no count from earlier blocks."""
@@ -971,13 +971,7 @@ class _PendingBlock:
 
         if self.records_found is not None:
             return self.records_found
-        if self.unlaid:
-            layout = _layout_by_quote_parity(self.block, self.reader.dialect, False, lone_cr=False)
-            assert layout is not None, "an unlaid block has well-formed quotes"
-            ends = _after_all(self.block, layout.ends)
-            return RawRecords(
-                self.block, layout.starts, ends, np.ones(ends.size, dtype=bool), layout.start_lines, False
-            )
+        assert not self.unlaid, "blocks read for their records (ReadOptions.records) keep their layouts"
         if self.layout is None:  # plain text: every line is a record of the frame
             ends = line_ends(self.block)
             starts = np.concatenate(([0], ends[:-1])).astype(np.int64)

@@ -259,7 +259,7 @@ class DecodedStream(io.RawIOBase):
         final = not chunk
         self.eof = final
         lone = lone_crs(chunk) if b"\r" in chunk else 0
-        breaks = count_byte(chunk, ord("\n")) + lone - (1 if self.ends_in_cr and chunk.startswith(b"\n") else 0)
+        breaks = _line_breaks(chunk, self.ends_in_cr, lone)
         if self.passthrough and chunk.isascii() and not self.decoder.getstate()[0]:
             # ASCII is valid UTF-8 as it is: no decode/encode round trip (most of a typical file).
             self.decoder = self.plain_decoder
@@ -402,9 +402,10 @@ def _text_breaks(text: str, after_cr: bool) -> int:
     return breaks - 1 if after_cr and text.startswith("\n") else breaks
 
 
-def _line_breaks(data: bytes, after_cr: bool) -> int:
-    """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes."""
-    breaks = line_breaks(data)
+def _line_breaks(data: bytes, after_cr: bool, lone: int | None = None) -> int:
+    """Physical line breaks (LF, CRLF or a lone CR, as the csv module counts lines) in raw bytes
+    (`lone`: its lone CRs, if counted already)."""
+    breaks = line_breaks(data) if lone is None else count_byte(data, ord("\n")) + lone
     return breaks - 1 if after_cr and data.startswith(b"\n") else breaks
 
 
