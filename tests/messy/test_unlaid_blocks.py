@@ -14,11 +14,14 @@ import io
 import json
 import tempfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from pipecheck import engine
 from pipecheck.cli import app
 from pipecheck.contract.model import CsvDialect
 from pipecheck.readers.base import Place, ReadOptions, settled
@@ -148,8 +151,22 @@ def test_a_file_changed_before_its_rows_are_located_leaves_them_without_lines(tm
     assert all(p.line is None or p.line >= 2 for p in reader2.locate(range(total)).values())
 
 
-def test_late_examples_of_a_quoted_export_name_their_lines(tmp_path: Path) -> None:
-    """Through the CLI: failures and a duplicate late in the file, in blocks parsed without a layout."""
+def test_late_examples_of_a_quoted_export_name_their_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the CLI, in small blocks: failures and a duplicate late in the file, in blocks
+    parsed without a layout."""
+
+    def small(dialect: CsvDialect, max_examples: int, block_size: int, *rest: Any, **options: Any) -> ReadOptions:
+        return ReadOptions(dialect, max_examples, 4096, *rest, **options)
+
+    monkeypatch.setattr(engine, "ReadOptions", small)
+    unlaid: list[bool] = []
+    settle = CsvReader._settle
+
+    def watched(self: CsvReader, work: Any) -> Any:
+        unlaid.append(work.unlaid)
+        return settle(self, work)
+
+    monkeypatch.setattr(CsvReader, "_settle", watched)
     rows = 40_000
     text = notes_file(rows)
     body = text.replace(f"\n{rows - 7},", f"\n{rows - 8},")  # a late duplicate id
@@ -162,6 +179,7 @@ def test_late_examples_of_a_quoted_export_name_their_lines(tmp_path: Path) -> No
     )
     result = CliRunner().invoke(app, ["validate", str(path), "--contract", str(contract), "--format", "json"])
     assert result.exit_code == 1, result.output
+    assert sum(unlaid) > 50, "the CLI's blocks kept their layouts"
     report = json.loads(result.stdout)
     examples = [e for f in report["files"][0]["findings"] for e in f.get("examples", [])]
     places = {p.row: p.line for p in oracle_places(body, CsvDialect())}
