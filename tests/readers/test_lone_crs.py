@@ -87,7 +87,7 @@ def test_a_first_lone_cr_on_a_boundary_reads_as_the_gzip_copy_and_the_csv_module
     finally:
         csv.field_size_limit(limit)
     wanted = sum(1 for r in records if len(r) == 2 and r[0].isdigit() and int(r[0]) > 5)
-    assert dict((check, count) for check, count, _ in found).get("max") == wanted
-    assert dict((check, count) for check, count, _ in found).get("malformed_row", 0) == sum(
+    assert {check: count for check, count, _ in found}.get("max") == wanted
+    assert {check: count for check, count, _ in found}.get("malformed_row", 0) == sum(
         1 for r in records if r and len(r) != 2
     )
