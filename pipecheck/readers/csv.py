@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 PLAIN_BLOCKS = 2
 # The longest record pipecheck reads; a longer one is reported as a `limit` finding.
 MAX_RECORD_BYTES = 256 << 20
+FIRST_RECORD_PREFIX = 64 << 10  # the first prefix of a block laid out to find its first record
 PREVIEW_CHARS = 80
 BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8; at the file's start the decoder drops it, elsewhere it is data
 LF, CR = 10, 13
@@ -152,7 +153,7 @@ class CsvReader:
             lines_before = 0
             for block, at_end, known in self._blocks():
                 self._read_ahead.append((block, at_end, known))
-                layout = self._layout(block, at_end)
+                layout = self._leading_layout(block, at_end, known)
                 if not layout.starts.size:
                     lines_before += layout.lines
                     continue
@@ -223,8 +224,7 @@ class CsvReader:
             block, start, quotes = whole, offset, cut_quotes
             offset += len(block)
             if header_pending:
-                quotes = None  # positions within the block after the header are worked out again
-                layout = self._layout(block, at_end)
+                layout = self._leading_layout(block, at_end, quotes)
                 if not layout.starts.size:
                     self._line += layout.lines
                     continue
@@ -236,6 +236,8 @@ class CsvReader:
                 self.header_record = block[int(layout.starts[0]) : cut]
                 self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
+                if quotes is not None:  # the header holds an even number of them: the rest's are exact too
+                    quotes = quotes[int(quotes.searchsorted(cut)) :] - cut
             if block:
                 pending = _PendingBlock(self, parsers, block, at_end, quotes, (start, offset))
                 pending.rereadable = self._rereadable()
@@ -265,8 +267,9 @@ class CsvReader:
         cut = work.quotes is not None
         no_lone_cr = no_lone_cr or cut
         quotes = work.quotes if cut else _exact_quotes(block, self.dialect)
-        if cut and work.rereadable and not self.keep_records:
-            assert quotes is not None
+        # the last block comes without the cut's quotes; the stream has by then shown all lone CRs
+        last = work.at_end and no_lone_cr and block.endswith(b"\n")
+        if quotes is not None and (cut or last) and work.rereadable and not self.keep_records:
             feeds = count_byte(block, LF)
             frame = parsers.quoted.parse(block, None, quotes, lone_cr_checked=True, line_feeds=feeds)
             if frame is not None:  # every record checked, one a line feed ends (no lone CR)
@@ -330,6 +333,22 @@ class CsvReader:
     def _layout(self, block: bytes, at_end: bool) -> _Layout:
         fast = _layout_by_quote_parity(block, self.dialect, at_end)
         return fast if fast is not None else _layout_by_csv_module(block, self.dialect, at_end)
+
+    def _leading_layout(self, block: bytes, at_end: bool, quotes: Positions | None) -> _Layout:
+        """A layout exact about the block's first record (the header): that of the shortest prefix
+        holding it and the start of the next one, or of the whole block. `quotes`: the block's, from
+        the cut (exact, and no lone CR in the block)."""
+        size = FIRST_RECORD_PREFIX
+        while size < len(block):
+            prefix = block[:size]
+            known = quotes is not None and _layout_by_quote_parity(
+                prefix, self.dialect, False, quotes[: int(quotes.searchsorted(size))], lone_cr=False
+            )
+            layout = known or self._layout(prefix, False)
+            if layout.starts.size >= 2:  # a record begun after the first: the first ended in the prefix
+                return layout
+            size *= 8
+        return self._layout(block, at_end)
 
     def _note_malformed(self, block: bytes, layout: _Layout, valid: Any, width: int, point: Checkpoint) -> None:
         import numpy as np

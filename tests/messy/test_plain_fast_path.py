@@ -601,7 +601,7 @@ def test_well_quoted_blocks_go_through_polars() -> None:
 def test_quoted_blocks_polars_would_misread_are_declined(text: str) -> None:
     with _watching_quoted_parse() as calls:
         check_file(text.encode(), text, CsvDialect(), 4096)
-    assert calls == [False]
+    assert calls and not any(calls), "polars' parse of a block it misreads was taken"
 
 
 def test_quoted_file_with_lone_cr_line_ends_is_cut_into_blocks(tmp_path: Path) -> None:
