@@ -56,10 +56,11 @@ def emit(
 ) -> None:
     """Write every format; human output on stdout only its end when its files were already `streamed`."""
     from pipecheck.reporters import OutputFormat, renderer
-    from pipecheck.reporters.rich_text import render_end
 
     for target in targets:
         if target.path is None and target.format == OutputFormat.RICH:
+            from pipecheck.reporters.rich_text import render_end  # rich is imported only for human output
+
             context = human_context(color=color, quiet=quiet, hook=hook)
             write_stdout(render_end(report, context) if streamed else renderer(OutputFormat.RICH)(report, context))
         else:

@@ -117,6 +117,7 @@ class CsvReader:
         self._maps: dict[int, tuple[Positions | None, Positions | None]] = {}
         self._unlocated: set[int] = set()
         self._unlaid: dict[int, int] = {}  # blocks parsed without a layout: their physical lines
+        self._laid_rows: dict[int, int] = {}  # of those, the rows mapped so far (from a prefix laid out)
         # the file as it was when opened for reading (a regular file's identity, size and times):
         # a block is re-read from the file only while it is still that file, unchanged
         self._file_state: tuple[int, ...] | None = None
@@ -444,45 +445,75 @@ class CsvReader:
 
     def locate(self, ordinals: Collection[int]) -> dict[int, Place]:
         found: dict[int, Place] = {}
+        by_block: dict[int, tuple[Checkpoint, list[int]]] = {}
         for ordinal in ordinals:
             point = self.checkpoints.holding(ordinal)
-            if point is None:
-                continue
-            i = ordinal - point.first_row
+            if point is not None:
+                by_block.setdefault(point.index, (point, []))[1].append(ordinal)
+        for point, held in by_block.values():
             if point.index in self._unlaid:
-                self._lay_out(point)
-            if point.index in self._unlocated:
-                found[ordinal] = Place(point.first_record + i)
-                continue
-            lines, records = self._maps.get(point.index, (None, None))
-            line = int(lines[i]) if lines is not None else i
-            record = int(records[i]) if records is not None else i
-            found[ordinal] = Place(point.first_record + record, (point.first_line or 1) + line)
+                self._lay_out(point, max(held) - point.first_row)
+            for ordinal in held:
+                i = ordinal - point.first_row
+                if point.index in self._unlocated:
+                    found[ordinal] = Place(point.first_record + i)
+                    continue
+                lines, records = self._maps.get(point.index, (None, None))
+                line = int(lines[i]) if lines is not None else i
+                record = int(records[i]) if records is not None else i
+                found[ordinal] = Place(point.first_record + record, (point.first_line or 1) + line)
         return found
 
-    def _lay_out(self, point: Checkpoint) -> None:
-        """The row map of a block parsed without a layout, from its bytes read again from the file;
-        a file changed since leaves the block's rows without lines."""
-        import numpy as np
+    def _lay_out(self, point: Checkpoint, row: int) -> None:
+        """The row map of a block parsed without a layout, up to its row `row` at least, from its
+        bytes read again from the file: a prefix that holds that row, or the whole block (checked
+        against the parse's counts). A file changed since leaves the block's rows without lines."""
 
-        lines = self._unlaid.pop(point.index)
+        if self._laid_rows.get(point.index, 0) > row:
+            return
         assert point.byte_range is not None
         start, end = point.byte_range
-        try:
-            with self.path.open("rb") as handle:
-                if _file_state(handle.fileno()) != self._file_state:
-                    raise OSError("the file changed since it was read")
-                skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
-                handle.seek(skip + start)
-                block = handle.read(end - start)
-        except OSError:
-            block = b""
-        layout = _layout_by_quote_parity(block, self.dialect, False) if len(block) == end - start else None
-        if layout is None or layout.open_quote or layout.starts.size != point.rows or layout.lines != lines:
-            self._unlocated.add(point.index)
+        length = end - start
+        # every record of an unlaid block is a row: a prefix holding about row + 1 of them, by their mean size
+        size = min(length, (row + 2) * length // max(point.rows, 1) * 5 // 4 + FIRST_RECORD_PREFIX)
+        while True:
+            try:
+                with self.path.open("rb") as handle:
+                    if _file_state(handle.fileno()) != self._file_state:
+                        raise OSError("the file changed since it was read")
+                    skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
+                    handle.seek(skip + start)
+                    block = handle.read(size)
+            except OSError:
+                block = b""
+            if len(block) != size:
+                break
+            # no lone CR in an unlaid block: only line feeds end its lines
+            layout = _layout_by_quote_parity(block, self.dialect, False, lone_cr=False)
+            if size < length:
+                if layout is not None and layout.starts.size >= row + 2:  # rows up to `row` end in the prefix
+                    self._laid_out(point, layout, layout.starts.size - 1)
+                    return
+                size = min(length, 2 * size)
+                continue
+            lines = self._unlaid.pop(point.index)
+            if layout is None or layout.open_quote or layout.starts.size != point.rows or layout.lines != lines:
+                break
+            self._laid_out(point, layout, point.rows)
             return
-        row_map = _row_map(layout, np.ones(point.rows, dtype=bool))
-        if row_map is not None:
+        self._unlaid.pop(point.index, None)
+        self._maps.pop(point.index, None)
+        self._unlocated.add(point.index)
+
+    def _laid_out(self, point: Checkpoint, layout: _Layout, rows: int) -> None:
+        """The row map of an unlaid block's first `rows` rows, from a layout of its bytes."""
+        import numpy as np
+
+        self._laid_rows[point.index] = rows
+        row_map = _row_map(layout, np.ones(layout.starts.size, dtype=bool))
+        if row_map is None:
+            self._maps.pop(point.index, None)
+        else:
             self._maps[point.index] = row_map
 
     def file_findings(self) -> list[Finding]:

@@ -15,6 +15,7 @@ import json
 import tempfile
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import given
@@ -24,6 +25,7 @@ from typer.testing import CliRunner
 from pipecheck import engine
 from pipecheck.cli import app
 from pipecheck.contract.model import CsvDialect
+from pipecheck.readers import csv as csv_reader
 from pipecheck.readers.base import Place, ReadOptions, settled
 from pipecheck.readers.csv import BOM, CsvReader
 from tests.messy.test_plain_fast_path import PROPERTY, QuotedCase, quoted_exports
@@ -100,6 +102,58 @@ def test_rows_of_unlaid_blocks_are_located_as_the_csv_module_reads_them(case: Qu
         eager, unlaid = read_places(path, case.dialect, case.block_size, records=True)
     assert unlaid == 0, "quarantine's reads keep every layout"
     assert places == eager == oracle_places(case.text, case.dialect)
+
+
+@PROPERTY
+@given(
+    st.one_of(quoted_exports(), uniform_exports()),
+    st.sampled_from([1, 4, 16, 64]),
+    st.lists(st.lists(st.floats(0, 1), min_size=1, max_size=4), min_size=1, max_size=4),
+)
+def test_rows_located_from_prefixes_of_blocks_match_the_csv_module(
+    case: QuotedCase, prefix: int, asks: list[list[float]]
+) -> None:
+    """The header found in a prefix of the first block, and rows located a few at a time, each
+    time from a prefix of their block that holds them (or the whole block), later asks reaching
+    further: every place as the csv module reads it."""
+    expected = oracle_places(case.text, case.dialect)
+    with tempfile.TemporaryDirectory() as folder, mock.patch.object(csv_reader, "FIRST_RECORD_PREFIX", prefix):
+        path = write(Path(folder), case.text.encode())
+        reader = CsvReader(path, None, ReadOptions(case.dialect, block_size=case.block_size))
+        width = len(reader.columns())
+        rows = sum(batch.rows for batch in settled(reader.batches({f"c{i}": i for i in range(width)})))
+        assert rows == len(expected)
+        for fractions in asks:
+            wanted = {min(rows - 1, int(f * rows)) for f in fractions} if rows else set()
+            places = reader.locate(wanted)
+            assert {i: places[i] for i in wanted} == {i: expected[i] for i in wanted}
+
+
+def test_a_late_row_asked_after_an_early_one_extends_the_prefix(tmp_path: Path) -> None:
+    text = notes_file(20000)
+    path = write(tmp_path, text.encode())
+    expected = oracle_places(text, CsvDialect())
+    with mock.patch.object(csv_reader, "FIRST_RECORD_PREFIX", 64):
+        reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=64 << 10))
+        reader.columns()
+        rows = sum(batch.rows for batch in settled(reader.batches({"c0": 0, "c1": 1, "c2": 2})))
+        assert rows == 20000 and reader._unlaid, "the test needs blocks parsed without a layout"
+        first = next(iter(reader._unlaid))
+        point = reader.checkpoints.points[first]
+        early, late = point.first_row + 2, point.first_row + point.rows - 1
+        assert reader.locate([early])[early] == expected[early]
+        assert 0 < reader._laid_rows[first] < point.rows, "an early row was located from a prefix"
+        assert reader.locate([late])[late] == expected[late]
+        assert first not in reader._unlaid, "the block's last row needs all of it"
+        # the next block's rows one at a time, in order: each beyond the prefix laid out so far
+        second = next(iter(reader._unlaid))
+        point = reader.checkpoints.points[second]
+        extended = 0
+        for row in range(point.first_row, point.first_row + point.rows):
+            covered = reader._laid_rows.get(second, 0)
+            assert reader.locate([row])[row] == expected[row]
+            extended += reader._laid_rows.get(second, 0) != covered
+        assert extended > 2, "rows asked one by one were all found in one prefix"
 
 
 def test_a_quoted_export_is_mostly_unlaid_and_located_exactly(tmp_path: Path) -> None:
