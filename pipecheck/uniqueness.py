@@ -10,7 +10,6 @@ itself needs memory for a partition, not for the whole key set.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import shutil
 from collections.abc import Collection, Iterator
@@ -20,7 +19,6 @@ from typing import TYPE_CHECKING
 
 from pipecheck.checking import ORDINAL
 from pipecheck.compile import CompiledContract
-from pipecheck.executor import ordered_map
 from pipecheck.findings import Finding, Severity
 from pipecheck.scratch import Scratch
 
@@ -176,9 +174,8 @@ def find_duplicates(
         label = f"{key[0]}:unique" if len(key) == 1 else f"{'+'.join(key)}:unique_together"
         quarantines = later is not None and (len(key) > 1 or compiled.columns[key[0]].severity == "error")
         try:
-            # partitions are searched two at a time: polars releases the GIL, and this runs after reading
-            search = functools.partial(_duplicated_rows, columns=columns)
-            for duplicated in ordered_map(search, store.groups(), workers=2, ahead=1):
+            for frame in store.groups():
+                duplicated = _duplicated_rows(frame, columns)
                 count += duplicated.height
                 if later is not None and quarantines and duplicated.height:
                     invalid = (
