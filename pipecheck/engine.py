@@ -296,17 +296,17 @@ class _Pass:
         options = self.options
         for key, _ in plan.keys:
             self.keys.setdefault(key, KeyStore(self.scratch))
-        check = functools.partial(_check, plan, reader.format)
+        check = functools.partial(_check, plan, reader.format, self.keys)
         batches = _reading(reader, reader.batches(wanted))
         results = ordered_map(check, batches, workers=options.workers, ahead=options.ahead)
         try:
-            for work, partial in results:
+            for work, partial, key_parts in results:
                 point = _contained(work.settle, reader.format)
                 self.tally = self.tally.merge(Tally.of(partial, first + point.first_row, options.max_examples))
                 if sink is not None and self.ledger is not None and partial.failures is not None:
                     self.ledger.take(sink, work, point, partial.failures, first, partial.keys)
-                for key, frame in partial.keys:
-                    self.keys[key].add(frame, first + point.first_row)
+                for (key, frame), parts in zip(partial.keys, key_parts, strict=True):
+                    self.keys[key].add(frame, first + point.first_row, parts)
                 if options.progress is not None:
                     done, size = reader.progress()
                     if self.total_bytes is not None:  # a dataset: its members' bytes together
@@ -408,9 +408,13 @@ def _explain_partition_columns(findings: list[Finding], member: Member) -> None:
             finding.hint = f"the {finding.column}=... folders give this column: declare it, or set extra_columns"
 
 
-def _check(plan: CheckPlan, what: str, work: Work) -> tuple[Work, Partial]:
-    """On a worker: the work's parsing, then its checks; settling waits for the caller's thread."""
-    return work, check_batch(plan, _contained(work.parse, what))
+def _check(
+    plan: CheckPlan, what: str, stores: dict[tuple[str, ...], KeyStore], work: Work
+) -> tuple[Work, Partial, tuple[list[tuple[int, pl.DataFrame]], ...]]:
+    """On a worker: the work's parsing, then its checks, and its keys as their stores keep them;
+    settling waits for the caller's thread."""
+    partial = check_batch(plan, _contained(work.parse, what))
+    return work, partial, tuple(stores[key].prepared(frame) for key, frame in partial.keys)
 
 
 def _reading(reader: Reader, batches: Iterator[Work]) -> Iterator[Work]:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 SPILL_BYTES = 128 << 20
 PARTITIONS = 16
+WHOLE = -1  # the partition number of keys kept whole (in memory)
+WHOLE_SEARCH_ROWS = 8_000_000  # keys searched all at once at the end, up to this many
 FIRST = "__first__"
 BUCKET = "__bucket__"
 _STORES = itertools.count()
@@ -34,70 +36,109 @@ _STORES = itertools.count()
 
 @dataclass
 class KeyStore:
-    """The key values of every row (with its ordinal) by hash partition, in memory or spilled to disk.
+    """The key values of every row (with its ordinal), in memory or spilled to disk.
 
-    Rows are split into partitions as they arrive, so the search at the end handles one partition
-    at a time (faster and smaller than the whole set at once: bench/README.md).
+    In memory the batches' keys are kept whole and searched all at once at the end, up to
+    WHOLE_SEARCH_ROWS of them (faster than by partition, and no split per batch: bench/README.md);
+    beyond that, and once spilled, they are searched one hash partition at a time.
     """
 
     scratch: Scratch = field(default_factory=Scratch)
     partitions: int = field(default_factory=lambda: PARTITIONS)
-    held: dict[int, list[pl.DataFrame]] = field(default_factory=dict)
+    # in memory: pieces by partition (WHOLE: not split), each with the first row of its batch,
+    # added to its ordinals when read
+    held: dict[int, list[tuple[int, pl.DataFrame]]] = field(default_factory=dict)
     rows: int = 0
     held_bytes: int = 0
     spill_dir: Path | None = None
     spilled_chunks: int = 0
 
-    def add(self, frame: pl.DataFrame, first_row: int = 0) -> None:
-        """Keys of one batch, its ORDINAL relative to the batch whose first row is `first_row`."""
-        import polars as pl
+    def prepared(self, frame: pl.DataFrame) -> list[tuple[int, pl.DataFrame]]:
+        """The batch's keys as the store keeps them: whole (integer keys narrowed) while in memory,
+        by hash partition once spilled. Reads only the store's state, so any thread may call it."""
+        if self.spill_dir is None:
+            return [(WHOLE, frame.with_columns(_narrowed(frame, _key_columns(frame))))]
+        return self.split(frame)
 
-        if first_row:
-            frame = frame.with_columns(pl.col(ORDINAL) + pl.lit(first_row, dtype=pl.UInt32))
+    def add(self, frame: pl.DataFrame, first_row: int = 0, parts: list[tuple[int, pl.DataFrame]] | None = None) -> None:
+        """Keys of one batch, its ORDINAL relative to the batch whose first row is `first_row`;
+        `parts`: the frame already `prepared` (on a checking thread)."""
         self.rows += frame.height
-        parts = self._split(frame)
+        parts = self.prepared(frame) if parts is None else parts
         if self.spill_dir is None:
             for number, part in parts:
-                self.held.setdefault(number, []).append(part)
+                self.held.setdefault(number, []).append((first_row, part))
             self.held_bytes += int(frame.estimated_size())
             if self.held_bytes <= SPILL_BYTES:
                 return
             self.spill_dir = self.scratch.directory() / f"unique-{next(_STORES)}"
             self.spill_dir.mkdir()
-            parts = [(number, part) for number, pieces in self.held.items() for part in pieces]
+            pieces = [(number, _at_rows(held)) for number, held in self.held.items()]
             self.held = {}
-        for number, part in parts:
-            part.write_ipc(self.spill_dir / f"p{number:03d}-{self.spilled_chunks:06d}.arrow")
-            self.spilled_chunks += 1
+        else:
+            pieces = [(number, _at_rows([(first_row, part)])) for number, part in parts]
+        for number, piece in pieces:
+            for partition, part in self.split(piece) if number == WHOLE else [(number, piece)]:
+                part.write_ipc(self.spill_dir / f"p{partition:03d}-{self.spilled_chunks:06d}.arrow")
+                self.spilled_chunks += 1
 
-    def _split(self, frame: pl.DataFrame) -> list[tuple[int, pl.DataFrame]]:
-        """The frame's rows by hash partition of their key (equal keys always share one)."""
+    def split(self, frame: pl.DataFrame) -> list[tuple[int, pl.DataFrame]]:
+        """The frame's rows by hash partition of their key (equal keys always share one, stored
+        narrow or wide); reads only the partition count, so any thread may call it."""
         import polars as pl
 
         if self.partitions == 1:
             return [(0, frame)]
-        keys = [c for c in frame.columns if c != ORDINAL]
-        hashed = pl.col(keys[0]).hash(seed=0) if len(keys) == 1 else pl.struct(keys).hash(seed=0)  # 1 column: 5x faster
+        keys = _key_columns(frame)
+        # hashed as Int64 whatever their width: a key stored narrow hashes as it does wide
+        wide = [pl.col(k).cast(pl.Int64) if frame.schema[k] == pl.Int32 else pl.col(k) for k in keys]
+        hashed = wide[0].hash(seed=0) if len(keys) == 1 else pl.struct(wide).hash(seed=0)  # 1 column: 5x faster
         bucketed = frame.with_columns((hashed % self.partitions).cast(pl.UInt8).alias(BUCKET))
-        bucketed = bucketed.with_columns(_narrowed(frame, keys))  # after hashing: equal keys hash alike
-        return [(number, part.drop(BUCKET)) for (number,), part in bucketed.partition_by(BUCKET, as_dict=True).items()]
+        bucketed = bucketed.with_columns(_narrowed(frame, keys))
+        parts = bucketed.partition_by(BUCKET, as_dict=True, include_key=False)
+        return [(int(number), part) for (number,), part in parts.items()]
 
     def groups(self) -> Iterator[pl.DataFrame]:
-        """The stored rows, one partition at a time: each holds every member of its duplicate groups."""
+        """The stored rows, a set at a time: each holds every member of its duplicate groups."""
         import polars as pl
 
+        whole = self.held.pop(WHOLE, [])
+        if whole and self.rows <= WHOLE_SEARCH_ROWS:
+            yield _at_rows(whole)
+            return
+        if whole:  # too many keys to search at once: by partition
+            for number, part in self.split(_at_rows(whole)):
+                self.held[number] = [(0, part)]
         for number in range(self.partitions):
             pieces = self.held.pop(number, [])
-            if self.spill_dir is not None:
-                pieces += [pl.read_ipc(chunk) for chunk in sorted(self.spill_dir.glob(f"p{number:03d}-*.arrow"))]
             if pieces:
-                yield pl.concat(pieces, how="vertical_relaxed", rechunk=False)
+                yield _at_rows(pieces)
+            elif self.spill_dir is not None:
+                chunks = [pl.read_ipc(chunk) for chunk in sorted(self.spill_dir.glob(f"p{number:03d}-*.arrow"))]
+                if chunks:
+                    yield pl.concat(chunks, how="vertical_relaxed", rechunk=False)
 
     def close(self) -> None:
         if self.spill_dir is not None:
             shutil.rmtree(self.spill_dir, ignore_errors=True)
             self.spill_dir = None
         self.held = {}
+
+
+def _key_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in frame.columns if c != ORDINAL]
+
+
+def _at_rows(pieces: list[tuple[int, pl.DataFrame]]) -> pl.DataFrame:
+    """Pieces of key frames as one, each ORDINAL moved by the first row of its batch (one add for all)."""
+    import numpy as np
+    import polars as pl
+
+    frame = pl.concat([part for _, part in pieces], how="vertical_relaxed", rechunk=False)
+    if not any(first for first, _ in pieces):
+        return frame
+    shift = np.repeat(np.array([first for first, _ in pieces], dtype=np.uint32), [part.height for _, part in pieces])
+    return frame.with_columns(pl.col(ORDINAL) + pl.Series(shift))
 
 
 def _narrowed(frame: pl.DataFrame, keys: list[str]) -> list[pl.Expr]:

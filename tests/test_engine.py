@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -90,8 +91,8 @@ def test_unique_keys_spilled_to_disk_give_the_same_result(tmp_path: Path, monkey
     spilled_to: set[Path] = set()
     add = uniqueness.KeyStore.add
 
-    def recording_add(self: uniqueness.KeyStore, frame: pl.DataFrame, first_row: int = 0) -> None:
-        add(self, frame, first_row)
+    def recording_add(self: uniqueness.KeyStore, frame: pl.DataFrame, first_row: int = 0, parts: Any = None) -> None:
+        add(self, frame, first_row, parts)
         if self.spill_dir is not None and list(self.spill_dir.iterdir()):
             spilled_to.add(self.spill_dir)
 
@@ -122,12 +123,12 @@ def test_unique_keys_searched_by_partition_give_what_one_whole_search_gives(
         return original(frame, columns)
 
     monkeypatch.setattr(uniqueness, "_duplicated_rows", recording)
+    whole = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
+    assert searched == [30_005], "keys held in memory are searched at once"
+    searched.clear()
+    monkeypatch.setattr(uniqueness, "WHOLE_SEARCH_ROWS", 10_000)
     partitioned = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
     assert len(searched) == uniqueness.PARTITIONS and sum(searched) == 30_005
-    searched.clear()
-    monkeypatch.setattr(uniqueness, "PARTITIONS", 1)
-    whole = validate_file(path, "d", compiled, "c", Options(block_size=32 << 10, max_examples=100))
-    assert searched == [30_005]
     assert [f.to_dict() for f in partitioned.findings] == [f.to_dict() for f in whole.findings]
     (unique,) = [f for f in partitioned.findings if f.check == "unique"]
     assert unique.count == 2 + 3 + 4  # keys 2, 7 and 12345 (7 and 12345 are also rows of the data)
@@ -215,15 +216,24 @@ def test_rows_and_lines_of_examples_are_those_of_the_csv_module(name: str, block
     assert report.rows == len(oracle_rows(text))
 
 
-def test_duplicates_found_across_narrow_and_wide_stored_keys() -> None:
+@pytest.mark.parametrize("searched", ["whole", "by partition", "spilled"])
+def test_duplicates_found_across_narrow_and_wide_stored_keys(searched: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Integer keys that fit in 32 bits are stored narrow; a batch with a larger key stays wide.
-    A key repeated across the two kinds of batch is still one key."""
+    A key repeated across the two kinds of batch is still one key, searched at once, by hash
+    partition, or spilled by partition (a narrow key hashes as it does wide)."""
+    if searched != "whole":
+        monkeypatch.setattr(uniqueness, "WHOLE_SEARCH_ROWS", 0)
+    if searched == "spilled":
+        monkeypatch.setattr(uniqueness, "SPILL_BYTES", 0)
     compiled = compile_contract(CONTRACT)
     store = uniqueness.KeyStore()
     narrow = pl.DataFrame({"c0": [5, 6, 7]}).with_row_index(uniqueness.ORDINAL)
     wide = pl.DataFrame({"c0": [2**40, 5, 7, None]}).with_row_index(uniqueness.ORDINAL)
     store.add(narrow)
     store.add(wide, first_row=3)
-    assert {piece["c0"].dtype for pieces in store.held.values() for piece in pieces} == {pl.Int32, pl.Int64}
+    if searched != "spilled":
+        assert {piece["c0"].dtype for pieces in store.held.values() for _, piece in pieces} == {pl.Int32, pl.Int64}
+    else:
+        assert store.spill_dir is not None and len(list(store.spill_dir.iterdir())) > 2
     (found,) = uniqueness.find_duplicates({("id",): store}, compiled, max_examples=10)
     assert (found.count, found.ordinals, found.values) == (4, [0, 4, 2, 5], ["5", "5", "7", "7"])

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -105,8 +106,8 @@ def test_fail_fast_leaves_no_spill_files(tmp_path: Path, monkeypatch: pytest.Mon
     seen: list[Path] = []
     add = uniqueness.KeyStore.add
 
-    def recording(self: uniqueness.KeyStore, frame: object, first_row: int = 0) -> None:
-        add(self, frame, first_row)  # type: ignore[arg-type]
+    def recording(self: uniqueness.KeyStore, frame: object, first_row: int = 0, parts: Any = None) -> None:
+        add(self, frame, first_row, parts)  # type: ignore[arg-type]
         if self.spill_dir is not None:
             seen.append(self.spill_dir)
 
