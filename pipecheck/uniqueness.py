@@ -130,15 +130,13 @@ def _key_columns(frame: pl.DataFrame) -> list[str]:
 
 
 def _at_rows(pieces: list[tuple[int, pl.DataFrame]]) -> pl.DataFrame:
-    """Pieces of key frames as one, each ORDINAL moved by the first row of its batch (one add for all)."""
-    import numpy as np
+    """Pieces of key frames as one, each ORDINAL moved by the first row of its batch (one query)."""
     import polars as pl
 
-    frame = pl.concat([part for _, part in pieces], how="vertical_relaxed", rechunk=False)
     if not any(first for first, _ in pieces):
-        return frame
-    shift = np.repeat(np.array([first for first, _ in pieces], dtype=np.uint32), [part.height for _, part in pieces])
-    return frame.with_columns(pl.col(ORDINAL) + pl.Series(shift))
+        return pl.concat([part for _, part in pieces], how="vertical_relaxed", rechunk=False)
+    moved = [part.lazy().with_columns(pl.col(ORDINAL) + pl.lit(first, dtype=pl.UInt32)) for first, part in pieces]
+    return pl.concat(moved, how="vertical_relaxed", rechunk=False).collect()
 
 
 def _narrowed(frame: pl.DataFrame, keys: list[str]) -> list[pl.Expr]:
