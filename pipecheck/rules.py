@@ -8,12 +8,16 @@ reports (its position in RULES). Adding a rule is adding one object here and a t
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pipecheck.contract.model import TEMPORAL_TYPES, ColumnSpec, parse_temporal_bound
 from pipecheck.parsing import expected_text
+
+SMALL_ALLOWED = 8  # up to this many allowed text values, each is compared
 
 if TYPE_CHECKING:
     import polars as pl
@@ -74,7 +78,11 @@ def _allowed_failed(value: pl.Expr, spec: ColumnSpec) -> pl.Expr:
 
     from pipecheck.parsing import POLARS_TYPES
 
-    values = pl.Series([bound_value(v, spec) for v in spec.allowed or []], dtype=POLARS_TYPES[spec.type])
+    allowed = [bound_value(v, spec) for v in spec.allowed or []]
+    if spec.type == "string" and 0 < len(allowed) <= SMALL_ALLOWED:
+        # a few text values: compares are ~3x faster than is_in's hash lookup (bench/README.md)
+        return ~functools.reduce(operator.or_, (value == pl.lit(v, dtype=pl.String) for v in allowed))
+    values = pl.Series(allowed, dtype=POLARS_TYPES[spec.type])
     return ~value.is_in(values.implode())
 
 
