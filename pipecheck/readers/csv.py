@@ -341,9 +341,9 @@ class CsvReader:
         the cut (exact, and no lone CR in the block)."""
         size = FIRST_RECORD_PREFIX
         while size < len(block):
-            prefix = block[:size]
+            prefix = block[: _char_start(block, size)]  # whole characters: the csv module decodes it
             known = quotes is not None and _layout_by_quote_parity(
-                prefix, self.dialect, False, quotes[: int(quotes.searchsorted(size))], lone_cr=False
+                prefix, self.dialect, False, quotes[: int(quotes.searchsorted(len(prefix)))], lone_cr=False
             )
             layout = known or self._layout(prefix, False)
             if layout.starts.size >= 2:  # a record begun after the first: the first ended in the prefix
@@ -641,6 +641,13 @@ def _lines_in(block: bytes, no_lone_cr: bool = False) -> int:
     `no_lone_cr`: the block is known to hold no CR without an LF after it."""
     breaks = count_byte(block, LF) if no_lone_cr else line_breaks(block)
     return breaks + (0 if not block or block.endswith((b"\n", b"\r")) else 1)
+
+
+def _char_start(block: bytes, at: int) -> int:
+    """`at`, or the start of the UTF-8 character it falls inside (a block is UTF-8 text)."""
+    while 0 < at < len(block) and block[at] & 0xC0 == 0x80:
+        at -= 1
+    return at
 
 
 def _after(block: bytes, end: int) -> int:

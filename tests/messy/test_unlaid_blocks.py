@@ -285,3 +285,16 @@ def test_a_lone_cr_late_in_a_crlf_file_is_still_a_line_end(tmp_path: Path) -> No
     width = len(reader.columns())
     rows = [row for batch in settled(reader.batches({f"c{i}": i for i in range(width)})) for row in batch.frame.rows()]
     assert [r[0] for r in rows] == [str(i) for i in range(3000)]
+
+
+@pytest.mark.parametrize("prefix", range(1, 12))
+def test_a_header_prefix_cut_inside_a_character_is_read_whole(tmp_path: Path, prefix: int) -> None:
+    """A stray quote sends the header's prefix to the csv module, which decodes it: a prefix
+    ending inside a UTF-8 character must not stop the read."""
+    text = 'é"é,ü€ü,x\n' + "".join(f"{i},é{i},€\n" for i in range(50))
+    path = write(tmp_path, text.encode())
+    with mock.patch.object(csv_reader, "FIRST_RECORD_PREFIX", prefix):
+        reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=4096))
+        assert reader.columns() == ['é"é', "ü€ü", "x"]
+        rows = sum(batch.rows for batch in settled(reader.batches({"c0": 0, "c1": 1, "c2": 2})))
+    assert rows == 50
