@@ -125,6 +125,7 @@ class CsvReader:
         self._decoded: DecodedStream | None = None
         self._block_source: Iterator[tuple[bytes, bool, Positions | None]] | None = None
         self._read_ahead: list[tuple[bytes, bool, Positions | None]] = []
+        self._leading_layouts: list[_Layout] = []  # of the blocks read ahead, for `batches` to reuse
         self._furthest = 0
         self._malformed = 0
         self._malformed_examples: list[tuple[RecordPlace, int]] = []
@@ -155,6 +156,7 @@ class CsvReader:
             for block, at_end, known in self._blocks():
                 self._read_ahead.append((block, at_end, known))
                 layout = self._leading_layout(block, at_end, known)
+                self._leading_layouts.append(layout)
                 if not layout.starts.size:
                     lines_before += layout.lines
                     continue
@@ -217,7 +219,8 @@ class CsvReader:
         width = self.width or len(self.columns())
         d = self.dialect
         blocks = itertools.chain(self._read_ahead, self._blocks())
-        self._read_ahead = []
+        leading = iter(self._leading_layouts)  # the header's blocks come first: `columns` laid them out
+        self._read_ahead, self._leading_layouts = [], []
         parsers = _Parsers(_PlainText(d, width, wanted), _QuotedText(d, width, wanted), width, wanted)
         header_pending = d.header
         offset = 0
@@ -225,7 +228,7 @@ class CsvReader:
             block, start, quotes = whole, offset, cut_quotes
             offset += len(block)
             if header_pending:
-                layout = self._leading_layout(block, at_end, quotes)
+                layout = next(leading, None) or self._leading_layout(block, at_end, quotes)
                 if not layout.starts.size:
                     self._line += layout.lines
                     continue
@@ -476,31 +479,32 @@ class CsvReader:
         length = end - start
         # every record of an unlaid block is a row: a prefix holding about row + 1 of them, by their mean size
         size = min(length, (row + 2) * length // max(point.rows, 1) * 5 // 4 + FIRST_RECORD_PREFIX)
-        while True:
-            try:
-                with self.path.open("rb") as handle:
-                    if _file_state(handle.fileno()) != self._file_state:
-                        raise OSError("the file changed since it was read")
-                    skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
-                    handle.seek(skip + start)
-                    block = handle.read(size)
-            except OSError:
-                block = b""
-            if len(block) != size:
-                break
-            # no lone CR in an unlaid block: only line feeds end its lines
-            layout = _layout_by_quote_parity(block, self.dialect, False, lone_cr=False)
-            if size < length:
-                if layout is not None and layout.starts.size >= row + 2:  # rows up to `row` end in the prefix
-                    self._laid_out(point, layout, layout.starts.size - 1)
-                    return
-                size = min(length, 2 * size)
-                continue
-            lines = self._unlaid.pop(point.index)
-            if layout is None or layout.open_quote or layout.starts.size != point.rows or layout.lines != lines:
-                break
-            self._laid_out(point, layout, point.rows)
-            return
+        try:
+            with self.path.open("rb") as handle:
+                if _file_state(handle.fileno()) != self._file_state:
+                    raise OSError("the file changed since it was read")
+                skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
+                handle.seek(skip + start)
+                block = handle.read(size)
+                while len(block) == size:
+                    # no lone CR in an unlaid block: only line feeds end its lines
+                    layout = _layout_by_quote_parity(block, self.dialect, False, lone_cr=False)
+                    if size < length:
+                        if layout is not None and layout.starts.size >= row + 2:  # rows to `row` end in it
+                            self._laid_out(point, layout, layout.starts.size - 1)
+                            return
+                        more = min(length, 2 * size) - size  # the prefix read on, not again
+                        block += handle.read(more)
+                        size += more
+                        continue
+                    lines = self._unlaid.pop(point.index)
+                    whole = layout is not None and not layout.open_quote and layout.starts.size == point.rows
+                    if whole and layout is not None and layout.lines == lines:
+                        self._laid_out(point, layout, point.rows)
+                        return
+                    break
+        except OSError:
+            pass
         self._unlaid.pop(point.index, None)
         self._maps.pop(point.index, None)
         self._unlocated.add(point.index)

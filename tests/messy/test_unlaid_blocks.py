@@ -156,6 +156,36 @@ def test_a_late_row_asked_after_an_early_one_extends_the_prefix(tmp_path: Path) 
         assert extended > 2, "rows asked one by one were all found in one prefix"
 
 
+def test_a_row_after_long_records_is_found_by_reading_the_prefix_on(tmp_path: Path) -> None:
+    """Long records ahead of a row make the estimate by mean record size fall short: the prefix
+    is read on (doubling) from where it ended, and the row's line is still the csv module's."""
+    long_note = '"' + "wide, and\nmulti-line " * 400 + '"'
+    lines = ["id,amount,note"] + [f"{i},{i},{long_note if i < 30 else 'short'}" for i in range(100_000)]
+    text = "\n".join(lines) + "\n"
+    path = write(tmp_path, text.encode())
+    expected = oracle_places(text, CsvDialect())
+    reads: list[int] = []
+    real_open = Path.open
+
+    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return real_open(self, *args, **kwargs)
+
+    with mock.patch.object(csv_reader, "FIRST_RECORD_PREFIX", 64):
+        reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=4 << 20))
+        reader.columns()
+        rows = sum(batch.rows for batch in settled(reader.batches({"c0": 0, "c1": 1, "c2": 2})))
+        assert rows == 100_000 and 0 in reader._unlaid, "the test needs its first block parsed without a layout"
+        point = reader.checkpoints.points[0]
+        wanted = 60
+        estimate = (wanted + 2) * (point.byte_range[1] - point.byte_range[0]) // point.rows * 5 // 4 + 64
+        assert text.encode().index(f"\n{wanted},".encode()) > 2 * estimate, "the estimate must fall short"
+        with mock.patch.object(Path, "open", counting_open):
+            assert reader.locate([wanted])[wanted] == expected[wanted]
+        assert len(reads) == 1, "the prefix is read on through one open file"
+        assert 0 < reader._laid_rows[0] < point.rows, "a prefix, not the whole block"
+
+
 def test_a_quoted_export_is_mostly_unlaid_and_located_exactly(tmp_path: Path) -> None:
     for end in ("\n", "\r\n"):
         text = notes_file(3000, end)
@@ -284,7 +314,7 @@ def test_a_lone_cr_late_in_a_crlf_file_is_still_a_line_end(tmp_path: Path) -> No
     reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=2048))
     width = len(reader.columns())
     rows = [row for batch in settled(reader.batches({f"c{i}": i for i in range(width)})) for row in batch.frame.rows()]
-    assert [r[0] for r in rows] == [str(i) for i in range(3000)]
+    assert [r[0] for r in rows] == [str(i) for i in range(100_000)]
 
 
 @pytest.mark.parametrize("prefix", range(1, 12))
