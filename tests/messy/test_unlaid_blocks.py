@@ -316,7 +316,7 @@ def test_a_lone_cr_late_in_a_crlf_file_is_still_a_line_end(tmp_path: Path) -> No
     reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=2048))
     width = len(reader.columns())
     rows = [row for batch in settled(reader.batches({f"c{i}": i for i in range(width)})) for row in batch.frame.rows()]
-    assert [r[0] for r in rows] == [str(i) for i in range(100_000)]
+    assert [r[0] for r in rows] == [str(i) for i in range(3000)]
 
 
 @pytest.mark.parametrize("prefix", range(1, 12))
