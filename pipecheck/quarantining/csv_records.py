@@ -6,9 +6,44 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from pipecheck.readers.source import REPLACEMENT
+
 if TYPE_CHECKING:
     from pipecheck.contract.model import CsvDialect
     from pipecheck.readers.base import RawRecords
+
+
+def undecodable_records(records: RawRecords) -> Iterator[int]:
+    """The records holding bytes that did not decode: at a known U+FFFD that stands for them, or
+    where those are not known, at any U+FFFD."""
+    import numpy as np
+
+    if records.replaced is None:
+        yield from records_with(records, REPLACEMENT)
+        return
+    positions = records.replaced[0]
+    held = np.searchsorted(records.starts, positions, side="right") - 1
+    inside = (held >= 0) & (positions < records.ends[np.maximum(held, 0)])
+    yield from np.unique(held[inside]).tolist()
+
+
+def as_in_file(records: RawRecords, record: int) -> bytes:
+    """A record's bytes as the file has them: each U+FFFD that stands for undecodable bytes
+    replaced by those bytes again (where they are known)."""
+    import numpy as np
+
+    start, end = int(records.starts[record]), int(records.ends[record])
+    text = records.data[start:end]
+    if records.replaced is None or REPLACEMENT not in text:
+        return text
+    positions, originals = records.replaced
+    first, last = np.searchsorted(positions, [start, end]).tolist()
+    pieces, at = [], start
+    for position, original in zip(positions[first:last].tolist(), originals[first:last], strict=True):
+        pieces += [records.data[at:position], original]
+        at = position + len(REPLACEMENT)
+    pieces.append(records.data[at:end])
+    return b"".join(pieces)
 
 
 def records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
@@ -46,13 +81,25 @@ def without_prefix(records: RawRecords, dialect: CsvDialect) -> RawRecords:
 
     import numpy as np
 
-    pieces, starts, ends, at = [], [], [], 0
+    pieces, starts, ends, moves, at = [], [], [], [], 0
     for start, end in zip(records.starts.tolist(), records.ends.tolist(), strict=True):
         record = records.data[start:end]
-        piece = record[after_prefix(record, dialect) :]
-        pieces.append(piece)
+        cut = after_prefix(record, dialect)
+        pieces.append(record[cut:])
+        moves.append((start + cut, at - start - cut))  # where the record's rest began, and its move
         starts.append(at)
-        at += len(piece)
+        at += end - start - cut
         ends.append(at)
     positions = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
-    return dataclasses.replace(records, data=b"".join(pieces), starts=positions[0], ends=positions[1])
+    replaced = records.replaced
+    if replaced is not None and replaced[0].size:  # the U+FFFDs move with their records' rests
+        rests = np.array([begin for begin, _ in moves], dtype=np.int64)
+        by = np.array([move for _, move in moves], dtype=np.int64)
+        held = np.searchsorted(rests, replaced[0], side="right") - 1
+        old_ends = np.asarray(records.ends)
+        kept = (held >= 0) & (replaced[0] < old_ends[np.maximum(held, 0)])
+        moved = replaced[0][kept] + by[held[kept]]
+        replaced = (moved, [original for original, keep in zip(replaced[1], kept.tolist(), strict=True) if keep])
+    return dataclasses.replace(
+        records, data=b"".join(pieces), starts=positions[0], ends=positions[1], replaced=replaced
+    )

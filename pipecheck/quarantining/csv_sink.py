@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from pipecheck.quarantining.csv_records import after_prefix, records_with, without_prefix
+from pipecheck.quarantining.csv_records import after_prefix, as_in_file, undecodable_records, without_prefix
 from pipecheck.quarantining.files import OrderedWrites, PendingFile, commit_together, compressed_writer
 from pipecheck.quarantining.ledger import MALFORMED, Taken, label_counts
+from pipecheck.readers.source import REPLACEMENT
 
 if TYPE_CHECKING:
     import numpy as np
@@ -41,7 +42,6 @@ PREFIX = ("_pipecheck_row", "_pipecheck_line", "_pipecheck_errors")
 IOV_MAX = 512  # pieces per writev call (POSIX allows at least 16, Linux 1024)
 OPEN_QUOTE = "_record:open_quote"
 UNDECODABLE = "_record:encoding"
-REPLACEMENT = "\ufffd".encode()
 
 
 class _Scratch:
@@ -211,7 +211,7 @@ class CsvSink:
         if records.open_quote and n:
             extra[n - 1] = OPEN_QUOTE if n - 1 not in extra else f"{MALFORMED};{OPEN_QUOTE}"
         if self.reader.decode_log.count and REPLACEMENT in records.data:
-            for record in records_with(records, REPLACEMENT):
+            for record in undecodable_records(records):
                 extra[record] = f"{extra[record]};{UNDECODABLE}" if record in extra else UNDECODABLE
         for record, label in extra.items():
             labels[record] = f"{labels[record]};{label}" if labels[record] else label
@@ -273,7 +273,7 @@ class CsvSink:
             f"{row}{self.delimiter}{line}{self.delimiter}{quoted(text)}{self.delimiter}".encode()
             for row, line, text in zip(rows.tolist(), lines.tolist(), labels[at].tolist(), strict=True)
         ]
-        texts = [data[s:e] for s, e in zip(starts[at].tolist(), ends[at].tolist(), strict=True)]
+        texts = [as_in_file(records, record) for record in at.tolist()]
         if texts and not texts[-1].endswith((b"\n", b"\r")):
             texts[-1] += self.newline
         sizes = np.fromiter((len(p) + len(t) for p, t in zip(prefixes, texts, strict=True)), np.int64, at.size)

@@ -87,6 +87,9 @@ class RawRecords:
     checked: Positions
     lines: Positions | None
     open_quote: bool  # the last record runs to the end of the file inside quotes
+    # where `data` holds a U+FFFD standing for undecodable bytes, and those bytes (UTF-8 input
+    # only; None: not known, every U+FFFD in `data` may be one)
+    replaced: tuple[Positions, list[bytes]] | None = None
 
 
 @dataclass(frozen=True)

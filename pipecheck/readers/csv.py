@@ -183,6 +183,8 @@ class CsvReader:
             self._decoded = open_text_bytes(
                 self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting, self.opened
             )
+            # quarantine writes a record's undecodable bytes as the file has them
+            self._decoded.keep_originals = self.keep_records and self._decoded.passthrough
             self._block_source = iter(_RecordBlocks(self._decoded, self.block_size * PLAIN_BLOCKS, d))
         return self._block_source
 
@@ -311,8 +313,20 @@ class CsvReader:
         work.lines, work.records = layout.lines, len(layout.starts)
         return frame
 
+    def _replaced(self, byte_range: tuple[int, int]) -> tuple[Positions, list[bytes]] | None:
+        """The block's U+FFFDs that stand for undecodable bytes, and those bytes (UTF-8 input)."""
+        import numpy as np
+
+        decoded = self._decoded
+        if decoded is None or not decoded.keep_originals:
+            return None
+        offsets, originals = decoded.originals(*byte_range)
+        return np.array(offsets, dtype=np.int64), originals
+
     def _settle(self, work: _PendingBlock) -> Checkpoint:
         """The block's place in the file, from the counts of the blocks settled before it."""
+        if work.records_found is not None and self._decoded is not None:
+            self._decoded.forget_originals(work.byte_range[1])
         index = len(self.checkpoints.points)
         point = Checkpoint(index, self._row, work.rows, self._record, self._line, work.byte_range)
         if work.unlaid:
@@ -1033,10 +1047,11 @@ class _PendingBlock:
         if self.records_found is not None:
             return self.records_found
         assert not self.unlaid, "blocks read for their records (ReadOptions.records) keep their layouts"
+        replaced = self.reader._replaced(self.byte_range)
         if self.layout is None:  # plain text: every line is a record of the frame
             ends = line_ends(self.block)
             starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
-            return RawRecords(self.block, starts, ends, np.ones(ends.size, dtype=bool), None, False)
+            return RawRecords(self.block, starts, ends, np.ones(ends.size, dtype=bool), None, False, replaced)
         layout = self.layout
         checked = np.array(self.valid, dtype=bool, copy=True)
         if self.open_quote_unchecked:
@@ -1048,6 +1063,7 @@ class _PendingBlock:
             checked,
             layout.start_lines,
             layout.open_quote,
+            replaced,
         )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import array
+import bisect
 import bz2
 import codecs
 import gzip
@@ -44,6 +46,7 @@ READ_CHUNK = 1 << 20
 SCAN_SLICE = 1 << 22  # bytes compared at a time by the byte scans: few numpy calls (each drops and retakes the GIL)
 _scan_buffers = threading.local()  # each thread's reused mask for the byte scans
 DECODE_ERRORS = "pipecheck-decode"
+REPLACEMENT = "\ufffd".encode()  # what an undecodable byte sequence becomes
 _decoding = threading.local()  # the DecodedStream whose decoder is running on this thread
 
 
@@ -209,6 +212,13 @@ class DecodedStream(io.RawIOBase):
         self.partial_line = ""
         self.eof = False
         self._object_base = 0
+        # the undecodable bytes each U+FFFD stands for, by its offset in the output (`keep_originals`)
+        self.keep_originals = False
+        self.out_offset = 0  # output bytes handed out so far
+        self._out_shift = 0  # in the piece being decoded: output bytes less input bytes so far
+        self._originals_at: array.array[int] = array.array("q")
+        self._originals: list[bytes] = []
+        self._originals_lock = threading.Lock()
 
     def on_error(self, exc: UnicodeError) -> tuple[str, int]:
         assert isinstance(exc, UnicodeDecodeError)
@@ -218,7 +228,28 @@ class DecodedStream(io.RawIOBase):
             line = self._line_of(exc) if len(self.log.examples) < self.log.keep else 0
             preview = "".join(f"\\x{b:02x}" for b in bad[:8])
             self.log.add(DecodeProblem(line, self._object_base + skipped + exc.start, preview))
+        if self.keep_originals:
+            bad = exc.object[exc.start : exc.end]
+            with self._originals_lock:
+                self._originals_at.append(self.out_offset + exc.start + self._out_shift)
+                self._originals.append(bytes(bad))
+            self._out_shift += len(REPLACEMENT) - len(bad)
         return "\ufffd", exc.end
+
+    def originals(self, start: int, end: int) -> tuple[list[int], list[bytes]]:
+        """The U+FFFDs standing for undecodable bytes in output bytes [start, end) (their offsets
+        from `start`), and the bytes each replaced."""
+        with self._originals_lock:
+            at = self._originals_at
+            first = bisect.bisect_left(at, start)
+            last = bisect.bisect_left(at, end, first)
+            return [offset - start for offset in at[first:last]], self._originals[first:last]
+
+    def forget_originals(self, before: int) -> None:
+        """Those before output offset `before`: their blocks are done with."""
+        with self._originals_lock:
+            first = bisect.bisect_left(self._originals_at, before)
+            del self._originals_at[:first], self._originals[:first]
 
     def _line_of(self, exc: UnicodeDecodeError) -> int:
         """The physical line of an undecodable byte: breaks decoded before this chunk, then in it up to the byte."""
@@ -267,11 +298,13 @@ class DecodedStream(io.RawIOBase):
             self.text_breaks += breaks
             self.text_ends_in_cr = chunk.endswith(b"\r")
             self._advance(chunk, breaks)
+            self.out_offset += len(chunk)
             return chunk
         buffered = self.decoder.getstate()[0]
         self._object_base = self.raw_offset - len(buffered)
         self._input_len = len(buffered) + len(chunk)
         _decoding.stream = self
+        self._out_shift = 0
         try:
             text = self.decoder.decode(chunk, final=final)
         finally:
@@ -285,7 +318,9 @@ class DecodedStream(io.RawIOBase):
         self._advance(chunk, breaks)
         if self.comment is not None:
             text = self._blank_comments(text, final)
-        return text.encode("utf-8", errors="surrogatepass")
+        piece = text.encode("utf-8", errors="surrogatepass")
+        self.out_offset += len(piece)
+        return piece
 
     def lone_cr_seen(self) -> bool:
         """Whether the text handed out so far may hold a CR without an LF after it (a line end

@@ -108,8 +108,9 @@ def test_a_record_with_undecodable_bytes_goes_invalid_as_an_encoding_failure(
     data = b"a,b\n\xc3\xa9,1\nx\xff,2\nx,3\n"
     run = quarantined(contract(), data)
     assert run.outputs["in.valid.csv"] == "a,b\né,1\nx,3\n".encode()
-    invalid = run.outputs["in.invalid.csv"].decode("utf-8").splitlines()
+    invalid = run.outputs["in.invalid.csv"].decode("utf-8", "surrogateescape").splitlines()
     assert invalid[1].startswith("2,3,")
+    assert invalid[1].endswith(",x\udcff,2"), "the record as the file has it, its undecodable byte too"
     assert set(invalid[1].split(",")[2].split(";")) == {"a:allowed", "_record:encoding"}
     assert run.quarantine["reasons"]["_record:encoding"] == 1
     assert run.quarantine["invalid"] == 1
