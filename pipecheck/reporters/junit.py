@@ -23,6 +23,11 @@ Shape::
   viewers list it (alongside any warnings it has).
 * ``file`` and ``line`` attributes on a testcase point at the first example's line, for
   viewers that annotate sources from them; other viewers ignore them.
+* With ``--quarantine``, the suite's properties carry the valid and invalid row counts and
+  paths, and its ``<system-out>`` the summary line. Under a tolerance (``--max-invalid``) the
+  tolerance is the verdict: one testcase ``"quarantine"`` passes within it and fails over it (or
+  when the file is rejected); a file within it has its error findings as ``<skipped>``
+  (tolerated) and no ``"contract holds"`` testcase.
 
 Characters XML 1.0 cannot carry (control characters, lone surrogates) are written as
 ``\\xNN`` / ``\\uNNNN`` escapes, so every report parses.
@@ -33,7 +38,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from pipecheck.findings import Example, FileReport, Finding, RunReport
+from pipecheck.findings import Example, FileReport, Finding, Quarantine, RunReport
 from pipecheck.reporters import RenderContext
 
 PASSING_NAME = "contract holds"
@@ -57,28 +62,63 @@ def render(report: RunReport, context: RenderContext) -> str:
 def _suite(file: FileReport) -> ET.Element:
     suite = ET.Element("testsuite", {"name": _safe(file.path)})
     properties = ET.SubElement(suite, "properties")
-    for name, value in (
+    quarantine = file.quarantine
+    named: list[tuple[str, object]] = [
         ("contract", file.contract),
         ("contract_name", file.contract_name),
         ("rows", file.rows),
         ("format", file.file_format),
-    ):
+    ]
+    for name, value in named + (_quarantine_properties(quarantine) if quarantine is not None else []):
         if value is not None:
             ET.SubElement(properties, "property", {"name": name, "value": _safe(str(value))})
     classname = _safe(file.contract_name or file.contract or "no contract")
     counts = {"tests": 0, "failures": 0, "skipped": 0}
+    tolerance = quarantine.max_invalid if quarantine is not None else None
+    tolerated = f"within --max-invalid {tolerance}" if tolerance is not None and file.ok else None
     for finding in file.findings:
-        suite.append(_testcase(file, finding, classname, counts))
-    if not counts["failures"]:
+        suite.append(_testcase(file, finding, classname, counts, tolerated))
+    if quarantine is not None and tolerance is not None:
+        suite.append(_tolerance_case(file, quarantine, classname, counts))
+    elif not counts["failures"]:
         ET.SubElement(suite, "testcase", {"classname": classname, "name": PASSING_NAME, "time": f"{file.seconds:.3f}"})
         counts["tests"] += 1
+    if quarantine is not None:
+        ET.SubElement(suite, "system-out").text = _safe(f"quarantine: {quarantine.summary()}")
     if not len(properties):
         suite.remove(properties)
     _set_counts(suite, counts, file.seconds)
     return suite
 
 
-def _testcase(file: FileReport, finding: Finding, classname: str, counts: dict[str, int]) -> ET.Element:
+def _quarantine_properties(quarantine: Quarantine) -> list[tuple[str, object]]:
+    named = (
+        ("quarantine_valid", quarantine.valid),
+        ("quarantine_invalid", quarantine.invalid),
+        ("quarantine_valid_path", quarantine.valid_path),
+        ("quarantine_invalid_path", quarantine.invalid_path),
+        ("quarantine_rejected_path", quarantine.rejected_path),
+        ("max_invalid", quarantine.max_invalid),
+        ("max_invalid_allowed", quarantine.allowed),
+    )
+    return list(named)
+
+
+def _tolerance_case(file: FileReport, quarantine: Quarantine, classname: str, counts: dict[str, int]) -> ET.Element:
+    """The tolerance's verdict: passing within it, a failure over it or when the file is rejected."""
+    case = ET.Element("testcase", {"classname": classname, "name": "quarantine", "file": _safe(file.path)})
+    counts["tests"] += 1
+    if not quarantine.within:
+        summary = quarantine.summary()
+        ET.SubElement(case, "failure", {"message": _safe(summary), "type": "max_invalid"}).text = _safe(summary)
+        counts["failures"] += 1
+    return case
+
+
+def _testcase(
+    file: FileReport, finding: Finding, classname: str, counts: dict[str, int], tolerated: str | None = None
+) -> ET.Element:
+    """`tolerated`: the file passes under a tolerance of invalid rows (why): its failures are skipped."""
     name = finding.check if finding.column is None else f"{finding.check} {finding.column}"
     member, line = finding.anchor()
     attributes = {"classname": classname, "name": _safe(name), "file": _safe(file.path_of(member))}
@@ -86,11 +126,13 @@ def _testcase(file: FileReport, finding: Finding, classname: str, counts: dict[s
         attributes["line"] = str(line)
     case = ET.Element("testcase", attributes)
     counts["tests"] += 1
-    if finding.check == "unreadable" or finding.fails(file.fail_on):
+    fails = finding.check == "unreadable" or finding.fails(file.fail_on)
+    if fails and tolerated is None:
         outcome = ET.SubElement(case, "failure", {"message": _safe(finding.message), "type": finding.check})
         counts["failures"] += 1
     else:
-        outcome = ET.SubElement(case, "skipped", {"message": _safe(f"{finding.severity}: {finding.message}")})
+        why = f"tolerated ({tolerated})" if fails else finding.severity
+        outcome = ET.SubElement(case, "skipped", {"message": _safe(f"{why}: {finding.message}")})
         counts["skipped"] += 1
     outcome.text = _safe(_details(finding))
     return case

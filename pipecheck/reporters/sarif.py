@@ -9,7 +9,9 @@ as a relative URI with forward slashes under ``%SRCROOT%`` (an absolute path bec
 without a line (a header problem in Parquet, an unreadable file) has no region: viewers show
 it on the file. The result's properties carry the column, count and every example;
 ``partialFingerprints`` identify a finding by file, check and column, so a code-scanning
-alert survives its offending row moving.
+alert survives its offending row moving. Under a tolerance of invalid rows (``--max-invalid``)
+that the file is within, its failing results carry an external ``suppressions`` entry saying
+so; each file's summary in the run's properties holds its quarantine counts and paths.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ def _result(file: FileReport, finding: Finding, rule_index: int) -> dict[str, An
     identity = "\x00".join((PurePath(file.path).as_posix(), finding.check, finding.column or ""))
     if finding.metric is not None:  # one column may drift by several statistics: one alert each
         identity += "\x00" + finding.metric
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.check,
         "ruleIndex": rule_index,
         "level": "error" if finding.severity == "error" else "warning",
@@ -88,6 +90,12 @@ def _result(file: FileReport, finding: Finding, rule_index: int) -> dict[str, An
         "partialFingerprints": {"pipecheckFinding/v1": hashlib.sha256(identity.encode("utf-8", "replace")).hexdigest()},
         "properties": properties,
     }
+    quarantine = file.quarantine
+    if quarantine is not None and quarantine.max_invalid is not None and file.ok and finding.fails(file.fail_on):
+        # the file passes: its invalid rows are within the tolerance, set outside the data
+        justification = f"within --max-invalid {quarantine.max_invalid}: {quarantine.summary()}"
+        result["suppressions"] = [{"kind": "external", "justification": justification}]
+    return result
 
 
 def _message(finding: Finding) -> str:
@@ -119,4 +127,5 @@ def _file_summary(file: FileReport) -> dict[str, Any]:
         "ok": file.ok,
         "errors": file.count("error"),
         "warnings": file.count("warning"),
+        **({"quarantine": file.quarantine.to_dict()} if file.quarantine is not None else {}),
     }
