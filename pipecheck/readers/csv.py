@@ -183,8 +183,9 @@ class CsvReader:
             self._decoded = open_text_bytes(
                 self.path, self.compression, d.encoding, self.decode_log, d.comment, self.quoting, self.opened
             )
-            # quarantine writes a record's undecodable bytes as the file has them
+            # quarantine writes a record's undecodable bytes and lone CRs as the file has them
             self._decoded.keep_originals = self.keep_records and self._decoded.passthrough
+            self._decoded.keep_lone_crs = self.keep_records and d.comment is not None
             self._block_source = iter(_RecordBlocks(self._decoded, self.block_size * PLAIN_BLOCKS, d))
         return self._block_source
 
@@ -239,7 +240,7 @@ class CsvReader:
                     self._open_quote = self._open_record(block, layout, 0, self._line)
                     return
                 cut = _after(block, int(layout.ends[0]))
-                self.header_record = block[int(layout.starts[0]) : cut]
+                self.header_record = self._as_read(block[int(layout.starts[0]) : cut], start + int(layout.starts[0]))
                 self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
                 if quotes is not None:  # the header holds an even number of them: the rest's are exact too
@@ -322,6 +323,21 @@ class CsvReader:
             return None
         offsets, originals = decoded.originals(*byte_range)
         return np.array(offsets, dtype=np.int64), originals
+
+    def _as_read(self, text: bytes, start: int) -> bytes:
+        """Text from output offset `start` with each LF that stands for a record's lone CR (comment
+        lines blanked: `DecodedStream._blank_comments`) a CR again, as the file has it."""
+        import numpy as np
+
+        decoded = self._decoded
+        if decoded is None or not decoded.keep_lone_crs:
+            return text
+        at = decoded.lone_crs_as_lf(start, start + len(text))
+        if not at:
+            return text
+        restored = np.frombuffer(text, dtype=np.uint8).copy()
+        restored[at] = CR
+        return restored.tobytes()
 
     def _settle(self, work: _PendingBlock) -> Checkpoint:
         """The block's place in the file, from the counts of the blocks settled before it."""
@@ -1048,16 +1064,17 @@ class _PendingBlock:
             return self.records_found
         assert not self.unlaid, "blocks read for their records (ReadOptions.records) keep their layouts"
         replaced = self.reader._replaced(self.byte_range)
+        data = self.reader._as_read(self.block, self.byte_range[0])
         if self.layout is None:  # plain text: every line is a record of the frame
             ends = line_ends(self.block)
             starts = np.concatenate(([0], ends[:-1])).astype(np.int64)
-            return RawRecords(self.block, starts, ends, np.ones(ends.size, dtype=bool), None, False, replaced)
+            return RawRecords(data, starts, ends, np.ones(ends.size, dtype=bool), None, False, replaced)
         layout = self.layout
         checked = np.array(self.valid, dtype=bool, copy=True)
         if self.open_quote_unchecked:
             checked[-1] = False
         return RawRecords(
-            self.block,
+            data,
             layout.starts,
             _after_all(self.block, layout.ends),
             checked,

@@ -214,10 +214,14 @@ class DecodedStream(io.RawIOBase):
         self._object_base = 0
         # the undecodable bytes each U+FFFD stands for, by its offset in the output (`keep_originals`)
         self.keep_originals = False
+        self.keep_lone_crs = False  # and the lone CRs that blanking comment lines writes as LF
         self.out_offset = 0  # output bytes handed out so far
         self._out_shift = 0  # in the piece being decoded: output bytes less input bytes so far
         self._originals_at: array.array[int] = array.array("q")
         self._originals: list[bytes] = []
+        # the LFs that stand for a record's lone CR (`_blank_comments`), by output offset
+        self._lone_crs_at: array.array[int] = array.array("q")
+        self._lone_cr_lfs: list[int] = []  # in the piece being decoded: which of its LFs they are
         self._originals_lock = threading.Lock()
 
     def on_error(self, exc: UnicodeError) -> tuple[str, int]:
@@ -245,11 +249,20 @@ class DecodedStream(io.RawIOBase):
             last = bisect.bisect_left(at, end, first)
             return [offset - start for offset in at[first:last]], self._originals[first:last]
 
+    def lone_crs_as_lf(self, start: int, end: int) -> list[int]:
+        """The LFs in output bytes [start, end) that stand for a record's lone CR (offsets from
+        `start`; `keep_lone_crs`)."""
+        with self._originals_lock:
+            at = self._lone_crs_at
+            first = bisect.bisect_left(at, start)
+            return [offset - start for offset in at[first : bisect.bisect_left(at, end, first)]]
+
     def forget_originals(self, before: int) -> None:
         """Those before output offset `before`: their blocks are done with."""
         with self._originals_lock:
             first = bisect.bisect_left(self._originals_at, before)
             del self._originals_at[:first], self._originals[:first]
+            del self._lone_crs_at[: bisect.bisect_left(self._lone_crs_at, before)]
 
     def _line_of(self, exc: UnicodeDecodeError) -> int:
         """The physical line of an undecodable byte: breaks decoded before this chunk, then in it up to the byte."""
@@ -319,6 +332,13 @@ class DecodedStream(io.RawIOBase):
         if self.comment is not None:
             text = self._blank_comments(text, final)
         piece = text.encode("utf-8", errors="surrogatepass")
+        if self._lone_cr_lfs:
+            import numpy as np
+
+            feeds = byte_positions(np.frombuffer(piece, dtype=np.uint8), ord("\n"))
+            with self._originals_lock:
+                self._lone_crs_at.extend((feeds[self._lone_cr_lfs] + self.out_offset).tolist())
+            self._lone_cr_lfs = []
         self.out_offset += len(piece)
         return piece
 
@@ -342,6 +362,7 @@ class DecodedStream(io.RawIOBase):
             complete, self.partial_line = text[:cut], text[cut:]
         assert self.comment is not None
         out = []
+        feeds = 0  # LFs in `out`
         for read in _LINES.findall(complete):  # CSV line breaks only (str.splitlines also splits at \f, \u2028, ...)
             line = read
             if not self.in_quote and not self.continued and line.startswith(self.comment):
@@ -350,8 +371,12 @@ class DecodedStream(io.RawIOBase):
                 self.in_quote = self.quoting.ends_in_quote(line, self.in_quote)
                 self.continued = not self.in_quote and self.quoting.escapes_break(line)
             if not self.in_quote and not self.continued and line.endswith("\r"):
-                # a record's lone CR as LF: an emptied comment line after it must not make them one CRLF
+                # a record's lone CR as LF: an emptied comment line after it must not make them one
+                # CRLF (quarantine writes the CR again)
                 line = line[:-1] + "\n"
+                if self.keep_lone_crs:
+                    self._lone_cr_lfs.append(feeds)
+            feeds += line.endswith("\n")
             out.append(line)
         return "".join(out)
 
