@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pipecheck.readers.source import REPLACEMENT
+from pipecheck.readers.source import REPLACEMENT, with_originals
 
 if TYPE_CHECKING:
     from pipecheck.contract.model import CsvDialect
@@ -38,12 +38,7 @@ def as_in_file(records: RawRecords, record: int) -> bytes:
         return text
     positions, originals = records.replaced
     first, last = np.searchsorted(positions, [start, end]).tolist()
-    pieces, at = [], start
-    for position, original in zip(positions[first:last].tolist(), originals[first:last], strict=True):
-        pieces += [records.data[at:position], original]
-        at = position + len(REPLACEMENT)
-    pieces.append(records.data[at:end])
-    return b"".join(pieces)
+    return with_originals(text, (positions[first:last] - start).tolist(), originals[first:last])
 
 
 def records_with(records: RawRecords, needle: bytes) -> Iterator[int]:

@@ -34,6 +34,7 @@ from pipecheck.readers.source import (
     line_breaks,
     lone_crs,
     open_text_bytes,
+    with_originals,
 )
 
 if TYPE_CHECKING:
@@ -240,7 +241,8 @@ class CsvReader:
                     self._open_quote = self._open_record(block, layout, 0, self._line)
                     return
                 cut = _after(block, int(layout.ends[0]))
-                self.header_record = self._as_read(block[int(layout.starts[0]) : cut], start + int(layout.starts[0]))
+                first = int(layout.starts[0])
+                self.header_record = self._header_as_read(block[first:cut], start + first)
                 self._line += _lines_in(block[:cut])
                 block, start = block[cut:], start + cut
                 if quotes is not None:  # the header holds an even number of them: the rest's are exact too
@@ -338,6 +340,13 @@ class CsvReader:
         restored = np.frombuffer(text, dtype=np.uint8).copy()
         restored[at] = CR
         return restored.tobytes()
+
+    def _header_as_read(self, header: bytes, start: int) -> bytes:
+        """The header record from output offset `start` as the file has it: lone CRs and
+        undecodable bytes too (quarantine writes it to both outputs)."""
+        header = self._as_read(header, start)
+        replaced = self._replaced((start, start + len(header)))
+        return header if replaced is None else with_originals(header, replaced[0].tolist(), replaced[1])
 
     def _settle(self, work: _PendingBlock) -> Checkpoint:
         """The block's place in the file, from the counts of the blocks settled before it."""

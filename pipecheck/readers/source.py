@@ -50,6 +50,15 @@ REPLACEMENT = "\ufffd".encode()  # what an undecodable byte sequence becomes
 _decoding = threading.local()  # the DecodedStream whose decoder is running on this thread
 
 
+def with_originals(text: bytes, positions: list[int], originals: list[bytes]) -> bytes:
+    """`text` with the U+FFFD at each of `positions` (ascending) replaced by the bytes it stands for."""
+    pieces, at = [], 0
+    for position, original in zip(positions, originals, strict=True):
+        pieces += [text[at:position], original]
+        at = position + len(REPLACEMENT)
+    return b"".join([*pieces, text[at:]])
+
+
 def _on_decode_error(exc: UnicodeError) -> tuple[str, int]:
     stream: DecodedStream = _decoding.stream
     return stream.on_error(exc)

@@ -117,3 +117,24 @@ def test_a_real_replacement_character_is_valid_and_bad_bytes_come_back(tmp_path:
         b"2,3,_record:encoding,2,caf\xe9\n"
         b'3,4,_record:encoding,3,"x\xff\nmore"\n'
     )
+
+
+def test_a_header_with_undecodable_bytes_is_written_as_the_file_has_it(tmp_path: Path) -> None:
+    """The header goes to both outputs: its own bytes, not U+FFFD (the contract names the column
+    as pipecheck reads it)."""
+    from typer.testing import CliRunner
+
+    from pipecheck.cli import app
+
+    data = b"id,n\xe9me\nx,\xff\n2,ok\n"
+    (tmp_path / "in.csv").write_bytes(data)
+    contract = 'contract: t\ncolumns:\n  id: {type: integer}\n  "n\ufffdme": {type: string}\n'
+    (tmp_path / "c.yaml").write_text(contract, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["validate", str(tmp_path / "in.csv"), "-c", str(tmp_path / "c.yaml"), "--quarantine", str(tmp_path / "q")]
+    )
+    assert result.exit_code == 1, result.output
+    assert (tmp_path / "q" / "in.valid.csv").read_bytes() == b"id,n\xe9me\n2,ok\n"
+    assert (tmp_path / "q" / "in.invalid.csv").read_bytes() == (
+        b"_pipecheck_row,_pipecheck_line,_pipecheck_errors,id,n\xe9me\n1,2,id:type;_record:encoding,x,\xff\n"
+    )
