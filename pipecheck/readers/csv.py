@@ -519,7 +519,8 @@ class CsvReader:
         # every record of an unlaid block is a row: a prefix holding about row + 1 of them, by their mean size
         size = min(length, (row + 2) * length // max(point.rows, 1) * 5 // 4 + FIRST_RECORD_PREFIX)
         try:
-            with self.path.open("rb") as handle:
+            # not blocking: a FIFO put in the file's place would wait for a writer before any check
+            with open(os.open(self.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as handle:
                 if _file_state(handle.fileno()) != self._file_state:
                     raise OSError("the file changed since it was read")
                 skip = len(BOM) if handle.read(len(BOM)) == BOM else 0
