@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipecheck.quarantining.files import OrderedWrites, PendingFile, commit_together
 from pipecheck.quarantining.ledger import Taken, label_counts
+from pipecheck.readers.parquet import streaming_file
 
 if TYPE_CHECKING:
     import polars as pl
@@ -29,9 +30,7 @@ class _Rows:
     """The input's rows in order, any number at a time, whatever its batches' sizes."""
 
     def __init__(self, path: Path, schema: pa.Schema) -> None:
-        import pyarrow.parquet as pq
-
-        self.file = pq.ParquetFile(path)
+        self.file = streaming_file(path)
         self.schema = schema  # the columns read: the input's less its _pipecheck_* ones
         columns = schema.names
         self.batches: Iterator[pa.RecordBatch] = self.file.iter_batches(batch_size=READ_ROWS, columns=columns)
@@ -159,7 +158,7 @@ class ParquetSink:
             )
             moved: list[pa.Table] = []
             at = 0
-            for batch in pq.ParquetFile(first_valid.temp).iter_batches(batch_size=READ_ROWS):
+            for batch in streaming_file(first_valid.temp).iter_batches(batch_size=READ_ROWS):
                 these = ordinals[at : at + batch.num_rows]
                 at += batch.num_rows
                 is_late = np.isin(these, late_ordinals)

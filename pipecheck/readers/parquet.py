@@ -12,6 +12,7 @@ from pipecheck.readers.base import Batch, Checkpoint, Checkpoints, Place, ReadOp
 if TYPE_CHECKING:
     import polars as pl
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from pipecheck.findings import Finding
 
@@ -113,7 +114,6 @@ def _slices(
     """
     import polars as pl
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
     largest = max((metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)), default=0)
     instead = polars_cannot_take(schema)
@@ -125,7 +125,7 @@ def _slices(
         return
     names = [schema.names[p] for p in positions.values()] or [schema.names[0]]
     outputs = list(positions) or [schema.names[0]]
-    reader = pq.ParquetFile(file, buffer_size=1 << 20, pre_buffer=False)
+    reader = streaming_file(file)
     for stored in reader.iter_batches(batch_size=BATCH_ROWS, columns=names, use_threads=True):
         batch = (
             stored.cast(pa.schema([f.with_type(instead.get(f.name, f.type)) for f in stored.schema]))
@@ -135,6 +135,14 @@ def _slices(
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         yield frame.rename(dict(zip(frame.columns, outputs, strict=True)))
+
+
+def streaming_file(file: Path | str) -> pq.ParquetFile:
+    """A Parquet file to read batch by batch in bounded memory: pre-buffering keeps every byte
+    range it has read until the file is closed (about a decoded row group a row group)."""
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(file, buffer_size=1 << 20, pre_buffer=False)
 
 
 def polars_cannot_take(schema: pa.Schema) -> dict[str, pa.DataType]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -95,3 +96,22 @@ def test_a_row_invalid_now_and_late_carries_both_labels(quarantined: Callable[..
     valid, invalid = _split(table, {0: ["id:unique"], 1: ["s:allowed", "id:unique"], 2: ["id:unique"]})
     assert _read(run.outputs["in.valid.parquet"]).equals(valid)
     assert _read(run.outputs["in.invalid.parquet"]).equals(invalid)
+
+
+def test_the_input_is_read_again_in_bounded_memory(tmp_path: Path) -> None:
+    """The sink's second read of the input holds about a row group, not every one read so far
+    (pyarrow's pre-buffering keeps each byte range it read until the file is closed)."""
+    from pipecheck.quarantining.parquet_sink import _Rows
+
+    groups, rows = 12, 40_000
+    strings = pa.array([f"value {i:08d} " * 4 for i in range(groups * rows)])
+    table = pa.table({"id": pa.array(range(groups * rows), pa.int64()), "s": strings})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path, row_group_size=rows, compression="none")
+    group_bytes = pq.ParquetFile(path).metadata.row_group(0).total_byte_size
+    source = _Rows(path, table.schema)
+    before = pa.total_allocated_bytes()
+    peak = 0
+    while source.take(25_000).num_rows:
+        peak = max(peak, pa.total_allocated_bytes() - before)
+    assert peak < 4 * group_bytes, f"{peak:,} bytes held for row groups of {group_bytes:,}"
