@@ -12,6 +12,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -165,11 +166,11 @@ def test_a_row_after_long_records_is_found_by_reading_the_prefix_on(tmp_path: Pa
     path = write(tmp_path, text.encode())
     expected = oracle_places(text, CsvDialect())
     reads: list[int] = []
-    real_open = Path.open
+    real_open = os.open
 
-    def counting_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+    def counting_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         reads.append(1)
-        return real_open(self, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
     with mock.patch.object(csv_reader, "FIRST_RECORD_PREFIX", 64):
         reader = CsvReader(path, None, ReadOptions(CsvDialect(), block_size=4 << 20))
@@ -182,7 +183,7 @@ def test_a_row_after_long_records_is_found_by_reading_the_prefix_on(tmp_path: Pa
         start, end = point.byte_range
         estimate = (wanted + 2) * (end - start) // point.rows * 5 // 4 + 64
         assert text.encode().index(f"\n{wanted},".encode()) > 2 * estimate, "the estimate must fall short"
-        with mock.patch.object(Path, "open", counting_open):
+        with mock.patch.object(os, "open", counting_open):
             assert reader.locate([wanted])[wanted] == expected[wanted]
         assert len(reads) == 1, "the prefix is read on through one open file"
         assert 0 < reader._laid_rows[0] < point.rows, "a prefix, not the whole block"
