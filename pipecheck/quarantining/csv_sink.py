@@ -79,7 +79,8 @@ class _Final:
         self.pending = PendingFile(path, live)
         self.stream: IO[bytes] = compressed_writer(self.pending.handle, compression)
         name = codecs.lookup(encoding).name
-        self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)()
+        # "replace": an undecodable sequence was read as U+FFFD, which most one-byte encodings lack ("?")
+        self.encoder = None if name in ("utf-8", "utf-8-sig") else codecs.getincrementalencoder(name)("replace")
         self.decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")  # pieces may split a character
         # bytes may go to the file as they are (the kernel copies them: _Sequential.copy_to)
         self.plain = self.encoder is None and self.stream is self.pending.handle and hasattr(os, "copy_file_range")

@@ -138,3 +138,11 @@ def test_a_repaired_invalid_file_quarantines_again_without_a_second_prefix(
     assert again.outputs["in.invalid.valid.csv"] == f"a{d}b\nx{d}2\n".encode()
     prefix = PREFIX.replace(",", d)
     assert again.outputs["in.invalid.invalid.csv"] == f"{prefix}a{d}b\n2{d}3{d}b:type{d}x{d}q\n".encode()
+
+
+def test_an_undefined_cp1252_byte_is_written_as_a_question_mark(quarantined: Callable[..., Quarantined]) -> None:
+    """cp1252 leaves 0x81 undefined: read as U+FFFD, which cp1252 cannot write (it was an internal error)."""
+    run = quarantined(contract("cp1252"), b"a,b\r\nx,1\r\ncaf\x81,2\r\n\x80,3\r\n")
+    assert run.exit_code == 1
+    assert run.outputs["in.valid.csv"] == b"a,b\r\nx,1\r\n"
+    assert run.outputs["in.invalid.csv"].endswith(b"caf?,2\r\n3,4,a:allowed,\x80,3\r\n")
