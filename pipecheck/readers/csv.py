@@ -538,11 +538,10 @@ class CsvReader:
                         size += more
                         continue
                     lines = self._unlaid.pop(point.index)
-                    whole = layout is not None and not layout.open_quote and layout.starts.size == point.rows
-                    if whole and layout is not None and layout.lines == lines:
-                        self._laid_out(point, layout, point.rows)
-                        return
-                    break
+                    if layout is None or layout.open_quote or (layout.starts.size, layout.lines) != (point.rows, lines):
+                        break  # not the block its parse counted
+                    self._laid_out(point, layout, point.rows)
+                    return
         except OSError:
             pass
         self._unlaid.pop(point.index, None)

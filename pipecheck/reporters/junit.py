@@ -92,7 +92,7 @@ def _suite(file: FileReport) -> ET.Element:
 
 
 def _quarantine_properties(quarantine: Quarantine) -> list[tuple[str, object]]:
-    named = (
+    return [
         ("quarantine_valid", quarantine.valid),
         ("quarantine_invalid", quarantine.invalid),
         ("quarantine_valid_path", quarantine.valid_path),
@@ -100,8 +100,7 @@ def _quarantine_properties(quarantine: Quarantine) -> list[tuple[str, object]]:
         ("quarantine_rejected_path", quarantine.rejected_path),
         ("max_invalid", quarantine.max_invalid),
         ("max_invalid_allowed", quarantine.allowed),
-    )
-    return list(named)
+    ]
 
 
 def _tolerance_case(file: FileReport, quarantine: Quarantine, classname: str, counts: dict[str, int]) -> ET.Element:

@@ -8,8 +8,6 @@ Every row, line, value and count is held to the csv module over the file or to a
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import os
 import random
 import threading
@@ -30,7 +28,7 @@ from pipecheck.readers import csv as csv_reader
 from pipecheck.readers.base import Checkpoint, ReadOptions, settled
 from pipecheck.readers.csv import BOM, CsvReader
 from tests.messy.conftest import Outcome, validate
-from tests.messy.test_unlaid_blocks import oracle_places
+from tests.messy.test_unlaid_blocks import lines_and_records, oracle_places
 
 FEW = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 PREFIX = csv_reader.FIRST_RECORD_PREFIX
@@ -50,13 +48,7 @@ class Record:
 
 def oracle(text: str) -> tuple[list[str], int, list[Record]]:
     """The header, its line, and every later non-blank record, as the csv module reads the text."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    records: list[tuple[int, list[str]]] = []
-    before = 0
-    for record in reader:
-        if record:
-            records.append((before + 1, record))
-        before = reader.line_num
+    records = lines_and_records(text, CsvDialect())
     line, header = records[0]
     return header, line, [Record(number, at, fields) for number, (at, fields) in enumerate(records[1:], 1)]
 

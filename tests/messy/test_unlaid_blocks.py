@@ -32,8 +32,8 @@ from pipecheck.readers.csv import BOM, CsvReader
 from tests.messy.test_plain_fast_path import PROPERTY, QuotedCase, quoted_exports
 
 
-def oracle_places(text: str, dialect: CsvDialect) -> list[Place]:
-    """Row number and starting physical line of every checked record, by the csv module."""
+def lines_and_records(text: str, dialect: CsvDialect) -> list[tuple[int, list[str]]]:
+    """Every non-blank record with the physical line it starts on, as the csv module reads it."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter, quotechar=dialect.quotechar)
     records: list[tuple[int, list[str]]] = []
     before = 0
@@ -41,6 +41,12 @@ def oracle_places(text: str, dialect: CsvDialect) -> list[Place]:
         if record:
             records.append((before + 1, record))
         before = reader.line_num
+    return records
+
+
+def oracle_places(text: str, dialect: CsvDialect) -> list[Place]:
+    """Row number and starting physical line of every checked record, by the csv module."""
+    records = lines_and_records(text, dialect)
     width = len(records[0][1])
     data = records[1:]
     return [Place(number, line) for number, (line, record) in enumerate(data, 1) if len(record) == width]
