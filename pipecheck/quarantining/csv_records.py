@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pipecheck.readers.source import REPLACEMENT, with_originals
+from pipecheck.readers.base import REPLACEMENT, Replaced
 
 if TYPE_CHECKING:
     from pipecheck.contract.model import CsvDialect
@@ -21,7 +21,7 @@ def undecodable_records(records: RawRecords) -> Iterator[int]:
     if records.replaced is None:
         yield from records_with(records, REPLACEMENT)
         return
-    positions = records.replaced[0]
+    positions = records.replaced.positions
     held = np.searchsorted(records.starts, positions, side="right") - 1
     inside = (held >= 0) & (positions < records.ends[np.maximum(held, 0)])
     yield from np.unique(held[inside]).tolist()
@@ -30,15 +30,12 @@ def undecodable_records(records: RawRecords) -> Iterator[int]:
 def as_in_file(records: RawRecords, record: int) -> bytes:
     """A record's bytes as the file has them: each U+FFFD that stands for undecodable bytes
     replaced by those bytes again (where they are known)."""
-    import numpy as np
 
     start, end = int(records.starts[record]), int(records.ends[record])
     text = records.data[start:end]
     if records.replaced is None or REPLACEMENT not in text:
         return text
-    positions, originals = records.replaced
-    first, last = np.searchsorted(positions, [start, end]).tolist()
-    return with_originals(text, (positions[first:last] - start).tolist(), originals[first:last])
+    return records.replaced.within(start, end).restored(text)
 
 
 def records_with(records: RawRecords, needle: bytes) -> Iterator[int]:
@@ -87,14 +84,18 @@ def without_prefix(records: RawRecords, dialect: CsvDialect) -> RawRecords:
         ends.append(at)
     positions = np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64)
     replaced = records.replaced
-    if replaced is not None and replaced[0].size:  # the U+FFFDs move with their records' rests
+    if replaced is not None and replaced.positions.size:  # the U+FFFDs move with their records' rests
         rests = np.array([begin for begin, _ in moves], dtype=np.int64)
         by = np.array([move for _, move in moves], dtype=np.int64)
-        held = np.searchsorted(rests, replaced[0], side="right") - 1
-        old_ends = np.asarray(records.ends)
-        kept = (held >= 0) & (replaced[0] < old_ends[np.maximum(held, 0)])
-        moved = replaced[0][kept] + by[held[kept]]
-        replaced = (moved, [original for original, keep in zip(replaced[1], kept.tolist(), strict=True) if keep])
+        held = np.searchsorted(rests, replaced.positions, side="right") - 1
+        kept = (held >= 0) & (replaced.positions < np.asarray(records.ends)[np.maximum(held, 0)])
+        bounds = replaced.bounds.tolist()
+        kept_at = np.flatnonzero(kept).tolist()
+        originals = [replaced.data[bounds[i] : bounds[i + 1]] for i in kept_at]
+        sizes = np.array([len(original) for original in originals], dtype=np.int32)
+        moved = (replaced.positions[kept] + by[held[kept]]).astype(np.int32)
+        bounds = np.concatenate(([0], np.cumsum(sizes, dtype=np.int32)), dtype=np.int32)
+        replaced = Replaced(moved, bounds, b"".join(originals))
     return dataclasses.replace(
         records, data=b"".join(pieces), starts=positions[0], ends=positions[1], replaced=replaced
     )

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from pipecheck.quarantining.csv_records import after_prefix, as_in_file, undecodable_records, without_prefix
 from pipecheck.quarantining.files import OrderedWrites, PendingFile, commit_together, compressed_writer
 from pipecheck.quarantining.ledger import MALFORMED, Taken, label_counts
-from pipecheck.readers.source import REPLACEMENT
+from pipecheck.readers.base import REPLACEMENT
 
 if TYPE_CHECKING:
     import numpy as np

@@ -19,9 +19,43 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     Positions = npt.NDArray[np.int64]
+    Offsets = npt.NDArray[np.int32]  # within one block (blocks stay far below 2 GB)
 
     from pipecheck.contract.model import CsvDialect
     from pipecheck.findings import Finding
+
+
+REPLACEMENT = "\ufffd".encode()  # what an undecodable byte sequence becomes
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The U+FFFDs in a text that stand for undecodable bytes: their offsets (ascending) and the
+    bytes each replaced, `data[bounds[i]:bounds[i + 1]]` (kept compact: a file may have millions)."""
+
+    positions: Offsets
+    bounds: Offsets  # one more than positions, from 0
+    data: bytes
+
+    def within(self, start: int, end: int) -> Replaced:
+        """Those in [start, end), their offsets from `start`."""
+        import numpy as np
+
+        # the bounds in the positions' own type: any other casts all of them, for every record
+        first, last = np.searchsorted(self.positions, np.array([start, end], dtype=self.positions.dtype)).tolist()
+        bounds = self.bounds[first : last + 1]
+        data = self.data[int(bounds[0]) : int(bounds[-1])]
+        return Replaced(self.positions[first:last] - start, bounds - bounds[0], data)
+
+    def restored(self, text: bytes) -> bytes:
+        """`text` with each of these U+FFFDs the bytes it stands for again."""
+        if not self.positions.size:
+            return text
+        pieces, at = [], 0
+        for i, position in enumerate(self.positions.tolist()):
+            pieces += [text[at:position], self.data[int(self.bounds[i]) : int(self.bounds[i + 1])]]
+            at = position + len(REPLACEMENT)
+        return b"".join([*pieces, text[at:]])
 
 
 @dataclass(frozen=True)
@@ -87,9 +121,9 @@ class RawRecords:
     checked: Positions
     lines: Positions | None
     open_quote: bool  # the last record runs to the end of the file inside quotes
-    # where `data` holds a U+FFFD standing for undecodable bytes, and those bytes (UTF-8 input
-    # only; None: not known, every U+FFFD in `data` may be one)
-    replaced: tuple[Positions, list[bytes]] | None = None
+    # the U+FFFDs of `data` that stand for undecodable bytes (UTF-8 input only; None: not known,
+    # every U+FFFD in `data` may be one)
+    replaced: Replaced | None = None
 
 
 @dataclass(frozen=True)

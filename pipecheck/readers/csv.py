@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from pipecheck.contract.model import CsvDialect
 from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
-from pipecheck.readers.base import Checkpoint, Checkpoints, Place, RawRecords, ReadOptions, Work
+from pipecheck.readers.base import Checkpoint, Checkpoints, Place, RawRecords, ReadOptions, Replaced, Work
 from pipecheck.readers.source import (
     DecodedStream,
     DecodeLog,
@@ -34,7 +34,6 @@ from pipecheck.readers.source import (
     line_breaks,
     lone_crs,
     open_text_bytes,
-    with_originals,
 )
 
 if TYPE_CHECKING:
@@ -316,15 +315,10 @@ class CsvReader:
         work.lines, work.records = layout.lines, len(layout.starts)
         return frame
 
-    def _replaced(self, byte_range: tuple[int, int]) -> tuple[Positions, list[bytes]] | None:
+    def _replaced(self, byte_range: tuple[int, int]) -> Replaced | None:
         """The block's U+FFFDs that stand for undecodable bytes, and those bytes (UTF-8 input)."""
-        import numpy as np
-
         decoded = self._decoded
-        if decoded is None or not decoded.keep_originals:
-            return None
-        offsets, originals = decoded.originals(*byte_range)
-        return np.array(offsets, dtype=np.int64), originals
+        return decoded.originals(*byte_range) if decoded is not None and decoded.keep_originals else None
 
     def _as_read(self, text: bytes, start: int) -> bytes:
         """Text from output offset `start` with each LF that stands for a record's lone CR (comment
@@ -346,7 +340,7 @@ class CsvReader:
         undecodable bytes too (quarantine writes it to both outputs)."""
         header = self._as_read(header, start)
         replaced = self._replaced((start, start + len(header)))
-        return header if replaced is None else with_originals(header, replaced[0].tolist(), replaced[1])
+        return header if replaced is None else replaced.restored(header)
 
     def _settle(self, work: _PendingBlock) -> Checkpoint:
         """The block's place in the file, from the counts of the blocks settled before it."""

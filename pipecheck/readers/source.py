@@ -18,6 +18,7 @@ from typing import IO, TYPE_CHECKING, Any, cast
 
 from pipecheck.findings import Example, Finding
 from pipecheck.readers import LimitExceeded, UnreadableFile
+from pipecheck.readers.base import REPLACEMENT, Replaced
 
 if TYPE_CHECKING:
     import numpy as np
@@ -46,17 +47,7 @@ READ_CHUNK = 1 << 20
 SCAN_SLICE = 1 << 22  # bytes compared at a time by the byte scans: few numpy calls (each drops and retakes the GIL)
 _scan_buffers = threading.local()  # each thread's reused mask for the byte scans
 DECODE_ERRORS = "pipecheck-decode"
-REPLACEMENT = "\ufffd".encode()  # what an undecodable byte sequence becomes
 _decoding = threading.local()  # the DecodedStream whose decoder is running on this thread
-
-
-def with_originals(text: bytes, positions: list[int], originals: list[bytes]) -> bytes:
-    """`text` with the U+FFFD at each of `positions` (ascending) replaced by the bytes it stands for."""
-    pieces, at = [], 0
-    for position, original in zip(positions, originals, strict=True):
-        pieces += [text[at:position], original]
-        at = position + len(REPLACEMENT)
-    return b"".join([*pieces, text[at:]])
 
 
 def _on_decode_error(exc: UnicodeError) -> tuple[str, int]:
@@ -227,7 +218,8 @@ class DecodedStream(io.RawIOBase):
         self.out_offset = 0  # output bytes handed out so far
         self._out_shift = 0  # in the piece being decoded: output bytes less input bytes so far
         self._originals_at: array.array[int] = array.array("q")
-        self._originals: list[bytes] = []
+        self._original_sizes: array.array[int] = array.array("B")  # an undecodable sequence: 1-4 bytes
+        self._originals = bytearray()  # the sequences, back to back
         # the LFs that stand for a record's lone CR (`_blank_comments`), by output offset
         self._lone_crs_at: array.array[int] = array.array("q")
         self._lone_cr_lfs: list[int] = []  # in the piece being decoded: which of its LFs they are
@@ -245,18 +237,26 @@ class DecodedStream(io.RawIOBase):
             bad = exc.object[exc.start : exc.end]
             with self._originals_lock:
                 self._originals_at.append(self.out_offset + exc.start + self._out_shift)
-                self._originals.append(bytes(bad))
+                self._original_sizes.append(len(bad))
+                self._originals += bad
             self._out_shift += len(REPLACEMENT) - len(bad)
         return "\ufffd", exc.end
 
-    def originals(self, start: int, end: int) -> tuple[list[int], list[bytes]]:
+    def originals(self, start: int, end: int) -> Replaced:
         """The U+FFFDs standing for undecodable bytes in output bytes [start, end) (their offsets
         from `start`), and the bytes each replaced."""
-        with self._originals_lock:
+        import numpy as np
+
+        with self._originals_lock:  # slices are copies: the arrays may grow once it is released
             at = self._originals_at
             first = bisect.bisect_left(at, start)
             last = bisect.bisect_left(at, end, first)
-            return [offset - start for offset in at[first:last]], self._originals[first:last]
+            offset = int(np.frombuffer(self._original_sizes[:first], dtype=np.uint8).sum(dtype=np.int64))
+            sizes = np.frombuffer(self._original_sizes[first:last], dtype=np.uint8)
+            positions = (np.frombuffer(at[first:last], dtype=np.int64) - start).astype(np.int32)
+            bounds = np.concatenate(([0], np.cumsum(sizes, dtype=np.int32)), dtype=np.int32)
+            data = bytes(self._originals[offset : offset + int(bounds[-1])])
+        return Replaced(positions, bounds, data)
 
     def lone_crs_as_lf(self, start: int, end: int) -> list[int]:
         """The LFs in output bytes [start, end) that stand for a record's lone CR (offsets from
@@ -268,9 +268,12 @@ class DecodedStream(io.RawIOBase):
 
     def forget_originals(self, before: int) -> None:
         """Those before output offset `before`: their blocks are done with."""
+        import numpy as np
+
         with self._originals_lock:
             first = bisect.bisect_left(self._originals_at, before)
-            del self._originals_at[:first], self._originals[:first]
+            size = int(np.frombuffer(self._original_sizes[:first], dtype=np.uint8).sum(dtype=np.int64))
+            del self._originals_at[:first], self._original_sizes[:first], self._originals[:size]
             del self._lone_crs_at[: bisect.bisect_left(self._lone_crs_at, before)]
 
     def _line_of(self, exc: UnicodeDecodeError) -> int:
